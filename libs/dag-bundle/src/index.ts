@@ -1,0 +1,2 @@
+export * from './dag-bundle';
+export * from './typescript-loader';

@@ -1,0 +1,114 @@
+import { AssetCondition } from '../assets/asset-condition';
+import { DurationInput } from '../time/duration';
+import { TriggerRule } from '../trigger-rules/trigger-rule';
+
+/**
+ * The declared shape of a DAG as plain data: what the SDK produces and what validation,
+ * the scheduler and the coordinator read. Durations may still be text ('15m'): validation
+ * reports bad ones together with every other problem instead of failing on the first.
+ */
+export type DateInput = Date | string;
+
+export type ScheduleDefinition =
+  | { kind: 'cron'; expression: string; timezone?: string }
+  | { kind: 'interval'; every: DurationInput; anchor?: DateInput }
+  | { kind: 'assets'; condition: AssetCondition; partitioned: boolean; fallback?: AssetScheduleFallback }
+  | { kind: 'none' };
+
+/** On an asset-scheduled DAG: at this wall-clock deadline, if inputs are not all fresh, alert or run anyway. */
+export interface AssetScheduleFallback {
+  at: string;
+  timezone?: string;
+  action: 'alert' | 'run';
+}
+
+export const TASK_KINDS = ['function', 'shell', 'http', 'sql', 'sensor'] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+
+export const SENSOR_MODES = ['poke', 'reschedule', 'deferrable'] as const;
+export type SensorMode = (typeof SENSOR_MODES)[number];
+
+export interface RetryPolicyDefinition {
+  retries: number;
+  retryDelay: DurationInput;
+  exponentialBackoff: boolean;
+  maxRetryDelay?: DurationInput;
+  /** 0..1: the fraction of each delay that may be randomised (deterministically per TI). */
+  jitter?: number;
+}
+
+export interface SensorDefinition {
+  mode: SensorMode;
+  pokeInterval: DurationInput;
+  /** Mandatory: a sensor that can wait forever holds resources forever. */
+  timeout?: DurationInput;
+  softFail: boolean;
+  exponentialBackoff: boolean;
+  maxPokeInterval?: DurationInput;
+  /** Which family of check (file, http, external_task, asset, kafka_offset, predicate). */
+  check: string;
+}
+
+export interface TaskDefinition {
+  taskId: string;
+  kind: TaskKind;
+  upstreams: string[];
+  retry: RetryPolicyDefinition;
+  timeout?: DurationInput;
+  triggerRule: TriggerRule;
+  inlets: string[];
+  outlets: string[];
+  sensor?: SensorDefinition;
+  /** Shell tasks: the command line, and extra environment variables. */
+  command?: string;
+  env?: Record<string, string>;
+  /** HTTP tasks: the request. */
+  http?: { url: string; method: string; expectStatus: number[] };
+  /** SQL tasks: the statement. */
+  sql?: { query: string };
+}
+
+export interface AssetFreshnessDefinition {
+  /** Fresh for partition D by this wall-clock time ("04:00") on D+offsetDays, in timezone. */
+  by?: string;
+  timezone?: string;
+  offsetDays?: number;
+  /** Or: at most this long since the last event. */
+  maxLag?: DurationInput;
+}
+
+export interface AssetDefinition {
+  name: string;
+  description?: string;
+  freshness?: AssetFreshnessDefinition;
+}
+
+export interface DagDefinition {
+  dagId: string;
+  description?: string;
+  owner?: string;
+  tags: string[];
+  schedule: ScheduleDefinition;
+  /** IANA zone the schedule and date-only inputs are read in. Default UTC. */
+  timezone: string;
+  startDate?: DateInput;
+  endDate?: DateInput;
+  catchup: boolean;
+  maxActiveRuns: number;
+  maxActiveTasks: number;
+  /** How far back from now a backfill may reach. */
+  backfillWindow?: DurationInput;
+  tasks: TaskDefinition[];
+  /** Assets this DAG declares (e.g. with freshness contracts), beyond those named by tasks. */
+  assets: AssetDefinition[];
+}
+
+export const DAG_DEFAULTS = {
+  timezone: 'UTC',
+  catchup: false,
+  maxActiveRuns: 16,
+  maxActiveTasks: 16,
+  retries: 0,
+  retryDelay: '5m',
+  pokeInterval: '60s',
+} as const;

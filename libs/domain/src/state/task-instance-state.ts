@@ -1,0 +1,138 @@
+/**
+ * The task-instance state machine: one table of legal transitions (DESIGN §5). Every
+ * service asks this module before it writes a TI state; nothing else decides legality.
+ */
+export const TASK_INSTANCE_STATES = [
+  'scheduled',
+  'queued',
+  'running',
+  'success',
+  'failed',
+  'up_for_retry',
+  'up_for_reschedule',
+  'deferred',
+  'upstream_failed',
+  'skipped',
+] as const;
+export type TaskInstanceState = (typeof TASK_INSTANCE_STATES)[number];
+
+export const TERMINAL_TASK_INSTANCE_STATES: ReadonlySet<TaskInstanceState> = new Set([
+  'success',
+  'failed',
+  'upstream_failed',
+  'skipped',
+]);
+
+export function isTerminalTaskInstanceState(state: TaskInstanceState): boolean {
+  return TERMINAL_TASK_INSTANCE_STATES.has(state);
+}
+
+/** What happens to a TI. `clear`, `mark_success` and `mark_failed` are operator actions. */
+export type TaskInstanceEvent =
+  | 'dispatch' // scheduled → queued: a command goes to an executor (starts a new try)
+  | 'claim' // queued → running: an executor's fenced claim committed
+  | 'succeed'
+  | 'fail' // terminal failure: no retries left
+  | 'retry' // a failed try with retries left: wait for the retry timer
+  | 'reschedule' // a reschedule-mode sensor's check was false: free the slot, wait for the timer
+  | 'defer' // a deferrable sensor hands its wait to the triggerer
+  | 'resume' // a retry/reschedule timer fired, or a trigger fired and work remains
+  | 'skip'
+  | 'upstream_failed'
+  | 'clear'
+  | 'mark_success'
+  | 'mark_failed';
+
+/** from-state → event → to-state. Absent entries are illegal transitions. */
+export const TASK_INSTANCE_TRANSITIONS: Readonly<
+  Record<TaskInstanceState, Partial<Record<TaskInstanceEvent, TaskInstanceState>>>
+> = {
+  scheduled: {
+    dispatch: 'queued',
+    skip: 'skipped',
+    upstream_failed: 'upstream_failed',
+    mark_success: 'success',
+    mark_failed: 'failed',
+  },
+  queued: { claim: 'running', retry: 'up_for_retry', fail: 'failed', mark_failed: 'failed' },
+  running: {
+    succeed: 'success',
+    fail: 'failed',
+    retry: 'up_for_retry',
+    reschedule: 'up_for_reschedule',
+    defer: 'deferred',
+    skip: 'skipped',
+  },
+  up_for_retry: { resume: 'scheduled', clear: 'scheduled', mark_success: 'success', mark_failed: 'failed' },
+  up_for_reschedule: { resume: 'scheduled', fail: 'failed', skip: 'skipped', mark_success: 'success' },
+  deferred: {
+    resume: 'scheduled',
+    succeed: 'success',
+    fail: 'failed',
+    retry: 'up_for_retry',
+    skip: 'skipped',
+  },
+  success: { clear: 'scheduled', mark_failed: 'failed' },
+  failed: { clear: 'scheduled', mark_success: 'success' },
+  upstream_failed: { clear: 'scheduled', mark_success: 'success', mark_failed: 'failed' },
+  skipped: { clear: 'scheduled', mark_success: 'success', mark_failed: 'failed' },
+};
+
+export class IllegalTransitionError extends Error {
+  constructor(
+    readonly entity: 'task instance' | 'run',
+    readonly from: string,
+    readonly event: string,
+    readonly allowed: string[],
+  ) {
+    super(
+      `illegal ${entity} transition: '${event}' is not allowed from state '${from}'` +
+        (allowed.length ? ` (allowed from '${from}': ${allowed.join(', ')})` : ` ('${from}' is final)`),
+    );
+    this.name = 'IllegalTransitionError';
+  }
+}
+
+/** An event for an older try than the TI's current one: ignore it (DESIGN §3.5). */
+export class StaleTryError extends Error {
+  constructor(
+    readonly currentTry: number,
+    readonly eventTry: number,
+  ) {
+    super(`stale event for try ${eventTry}; the task instance is on try ${currentTry}`);
+    this.name = 'StaleTryError';
+  }
+}
+
+export interface TaskInstanceStatus {
+  state: TaskInstanceState;
+  /** 0 before the first dispatch; each dispatch starts a new try. */
+  tryNumber: number;
+}
+
+export function canTransitionTaskInstance(from: TaskInstanceState, event: TaskInstanceEvent): boolean {
+  return TASK_INSTANCE_TRANSITIONS[from][event] !== undefined;
+}
+
+/**
+ * Applies an event. `eventTry` is the try the event speaks for (executor results carry
+ * it); an event for an older try is stale. Throws IllegalTransitionError or StaleTryError.
+ */
+export function transitionTaskInstance(
+  current: TaskInstanceStatus,
+  event: TaskInstanceEvent,
+  eventTry?: number,
+): TaskInstanceStatus {
+  if (eventTry !== undefined && eventTry < current.tryNumber)
+    throw new StaleTryError(current.tryNumber, eventTry);
+  const next = TASK_INSTANCE_TRANSITIONS[current.state][event];
+  if (!next) {
+    throw new IllegalTransitionError(
+      'task instance',
+      current.state,
+      event,
+      Object.keys(TASK_INSTANCE_TRANSITIONS[current.state]),
+    );
+  }
+  return { state: next, tryNumber: event === 'dispatch' ? current.tryNumber + 1 : current.tryNumber };
+}

@@ -1,0 +1,30 @@
+import { DataInterval } from '@tributary/domain';
+
+export interface TaskLogger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** What a function task receives. Partition your data on `logicalDate`, never on "now". */
+export interface TaskContext {
+  dagId: string;
+  runId: string;
+  taskId: string;
+  /** 1 for the first try, 2 for the first retry, ... */
+  tryNumber: number;
+  logicalDate: Date;
+  dataInterval: DataInterval;
+  /** The run's configuration (from a manual trigger, webhook body or Kafka message). */
+  conf: Record<string, unknown>;
+  /** Captured per try and shown with the task instance's logs. */
+  log: TaskLogger;
+  /** Aborted when the task times out or the executor shuts down. */
+  signal: AbortSignal;
+}
+
+export type TaskFunction = (context: TaskContext) => unknown | Promise<unknown>;
+
+/** A sensor's check: true when the condition is met. */
+export type SensorPredicate = (context: TaskContext) => boolean | Promise<boolean>;
