@@ -71,8 +71,10 @@ export function readyPartitions(
 /** "raw.events and (raw.payments or raw.accounts)". */
 export function describeAssetCondition(condition: AssetCondition, nested = false): string {
   if (condition.kind === 'asset') return condition.name;
+  // A one-item group adds nothing: its item needs parentheses only if the group itself did.
+  const nestItems = nested || condition.of.length > 1;
   const joined = condition.of
-    .map((c) => describeAssetCondition(c, true))
+    .map((c) => describeAssetCondition(c, nestItems))
     .join(condition.kind === 'all' ? ' and ' : ' or ');
   return nested && condition.of.length > 1 ? `(${joined})` : joined;
 }

@@ -135,7 +135,7 @@ export function parseCron(expression: string): CronExpression {
 
   return {
     source,
-    normalized: text,
+    normalized: parts.join(' '),
     hasSeconds,
     seconds: second.values,
     minutes: minute.values,

@@ -44,9 +44,11 @@ export function describeSchedule(dag: DagDefinition): string {
     case 'cron':
       return new CronTimetable(schedule.expression, schedule.timezone ?? dag.timezone).describe();
     case 'interval':
-      return `Every ${describeDuration(parseDuration(schedule.every).ms)}`;
+      return `Every ${describeDuration(parseDuration(schedule.every).ms).replace(/^1 (\w+)$/, '$1')}`;
     case 'assets': {
-      const on = `When ${schedule.partitioned ? 'the same partition of ' : ''}${describeAssetCondition(schedule.condition)} ${schedule.partitioned ? 'is' : 'are'} updated`;
+      const single = schedule.condition.kind === 'asset';
+      const subject = `${schedule.partitioned ? 'the same partition of ' : ''}${describeAssetCondition(schedule.condition)}`;
+      const on = `When ${subject} ${schedule.partitioned || single ? 'is' : 'are'} updated`;
       return schedule.fallback
         ? `${on}; fallback at '${schedule.fallback.at}' (${schedule.fallback.timezone ?? dag.timezone}): ${schedule.fallback.action}`
         : on;

@@ -1,4 +1,4 @@
-import { assetNamesIn } from '../assets/asset-condition';
+import { AssetCondition, assetNamesIn } from '../assets/asset-condition';
 import { cronProblem } from '../cron/cron-expression';
 import { closestMatch } from '../text/suggest';
 import { parseDateInput } from '../time/date-input';
@@ -126,6 +126,12 @@ function validateSchedule(dag: DagDefinition, zone: string, add: AddProblem): vo
         );
       }
       for (const name of names) validateAssetName(name, 'schedule', add);
+      if (names.length > 0 && hasEmptyGroup(schedule.condition)) {
+        add(
+          'schedule',
+          'an and()/or() with no assets can never be met; give it at least one asset or remove it',
+        );
+      }
       if (schedule.fallback) {
         const problem = cronProblem(schedule.fallback.at);
         if (problem) add('schedule.fallback.at', `bad cron '${schedule.fallback.at}': ${problem.message}`);
@@ -257,7 +263,10 @@ function validateSensor(task: TaskDefinition, addTask: (field: string, message: 
   }
 }
 
-/** Every distinct cycle among known tasks, each as a path that returns to its start: a -> b -> a. */
+/**
+ * Cycles among known tasks, one per looping edge a depth-first walk meets, each as a path
+ * that returns to its start (a -> b -> a). Enough to show every loop that must be broken.
+ */
 export function findCycles(tasks: Pick<TaskDefinition, 'taskId' | 'upstreams'>[]): string[][] {
   const downstream = new Map<string, string[]>();
   for (const task of tasks) downstream.set(task.taskId, []);
@@ -305,6 +314,10 @@ export function topologicalOrder(tasks: Pick<TaskDefinition, 'taskId' | 'upstrea
     }
   }
   return order;
+}
+
+function hasEmptyGroup(condition: AssetCondition): boolean {
+  return condition.kind !== 'asset' && (condition.of.length === 0 || condition.of.some(hasEmptyGroup));
 }
 
 function validateAssetName(name: string, field: string, add: (field: string, message: string) => void): void {

@@ -54,7 +54,13 @@ export const TASK_INSTANCE_TRANSITIONS: Readonly<
     mark_success: 'success',
     mark_failed: 'failed',
   },
-  queued: { claim: 'running', retry: 'up_for_retry', fail: 'failed', mark_failed: 'failed' },
+  queued: {
+    claim: 'running',
+    retry: 'up_for_retry',
+    fail: 'failed',
+    mark_success: 'success',
+    mark_failed: 'failed',
+  },
   running: {
     succeed: 'success',
     fail: 'failed',
@@ -62,15 +68,28 @@ export const TASK_INSTANCE_TRANSITIONS: Readonly<
     reschedule: 'up_for_reschedule',
     defer: 'deferred',
     skip: 'skipped',
+    // An operator override: the executor's later result for this try is then illegal and ignored.
+    mark_success: 'success',
+    mark_failed: 'failed',
   },
   up_for_retry: { resume: 'scheduled', clear: 'scheduled', mark_success: 'success', mark_failed: 'failed' },
-  up_for_reschedule: { resume: 'scheduled', fail: 'failed', skip: 'skipped', mark_success: 'success' },
+  up_for_reschedule: {
+    resume: 'scheduled',
+    fail: 'failed',
+    skip: 'skipped',
+    clear: 'scheduled',
+    mark_success: 'success',
+    mark_failed: 'failed',
+  },
   deferred: {
     resume: 'scheduled',
     succeed: 'success',
     fail: 'failed',
     retry: 'up_for_retry',
     skip: 'skipped',
+    clear: 'scheduled',
+    mark_success: 'success',
+    mark_failed: 'failed',
   },
   success: { clear: 'scheduled', mark_failed: 'failed' },
   failed: { clear: 'scheduled', mark_success: 'success' },
@@ -93,22 +112,36 @@ export class IllegalTransitionError extends Error {
   }
 }
 
-/** An event for an older try than the TI's current one: ignore it (DESIGN §3.5). */
+/**
+ * An event for another try than the TI's current one: an older try's late result, or a
+ * try that was never dispatched. Either way it must not move the TI (DESIGN §3.5).
+ */
 export class StaleTryError extends Error {
   constructor(
     readonly currentTry: number,
     readonly eventTry: number,
   ) {
-    super(`stale event for try ${eventTry}; the task instance is on try ${currentTry}`);
+    super(
+      eventTry < currentTry
+        ? `stale event for try ${eventTry}; the task instance is on try ${currentTry}`
+        : `event for try ${eventTry}, which was never dispatched; the task instance is on try ${currentTry}`,
+    );
     this.name = 'StaleTryError';
   }
 }
 
 export interface TaskInstanceStatus {
   state: TaskInstanceState;
-  /** 0 before the first dispatch; each dispatch starts a new try. */
+  /** 0 before the first dispatch; each dispatch starts a new try, except a sensor's re-dispatch. */
   tryNumber: number;
+  /**
+   * Set when a reschedule or deferral resumes: the next dispatch continues the same try, so a
+   * sensor's pokes do not spend its retry budget (retries are for failures).
+   */
+  continuesTry?: boolean;
 }
+
+const CONTINUES_TRY_FROM: ReadonlySet<TaskInstanceState> = new Set(['up_for_reschedule', 'deferred']);
 
 export function canTransitionTaskInstance(from: TaskInstanceState, event: TaskInstanceEvent): boolean {
   return TASK_INSTANCE_TRANSITIONS[from][event] !== undefined;
@@ -116,14 +149,14 @@ export function canTransitionTaskInstance(from: TaskInstanceState, event: TaskIn
 
 /**
  * Applies an event. `eventTry` is the try the event speaks for (executor results carry
- * it); an event for an older try is stale. Throws IllegalTransitionError or StaleTryError.
+ * it); an event for any other try is stale. Throws IllegalTransitionError or StaleTryError.
  */
 export function transitionTaskInstance(
   current: TaskInstanceStatus,
   event: TaskInstanceEvent,
   eventTry?: number,
 ): TaskInstanceStatus {
-  if (eventTry !== undefined && eventTry < current.tryNumber)
+  if (eventTry !== undefined && eventTry !== current.tryNumber)
     throw new StaleTryError(current.tryNumber, eventTry);
   const next = TASK_INSTANCE_TRANSITIONS[current.state][event];
   if (!next) {
@@ -134,5 +167,11 @@ export function transitionTaskInstance(
       Object.keys(TASK_INSTANCE_TRANSITIONS[current.state]),
     );
   }
-  return { state: next, tryNumber: event === 'dispatch' ? current.tryNumber + 1 : current.tryNumber };
+  if (event === 'dispatch') {
+    return { state: next, tryNumber: current.continuesTry ? current.tryNumber : current.tryNumber + 1 };
+  }
+  if (event === 'resume' && CONTINUES_TRY_FROM.has(current.state)) {
+    return { state: next, tryNumber: current.tryNumber, continuesTry: true };
+  }
+  return { state: next, tryNumber: current.tryNumber };
 }

@@ -25,6 +25,7 @@ export function closestMatch(word: string, candidates: Iterable<string>): string
       bestDistance = distance;
     }
   }
-  const tolerance = Math.max(2, Math.floor(word.length / 4));
+  // Short names tolerate one typo; longer ones a quarter of their length (at least two).
+  const tolerance = word.length <= 3 ? 1 : Math.max(2, Math.floor(word.length / 4));
   return bestDistance <= tolerance ? best : undefined;
 }

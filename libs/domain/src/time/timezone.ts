@@ -16,11 +16,21 @@ export function isValidTimezone(name: string): boolean {
   return typeof name === 'string' && name.length > 0 && IANAZone.isValidZone(name);
 }
 
+/** Renamed zones that Node 20's ICU still lists only under their old names. */
+const CURRENT_ZONE_NAMES = [
+  'Asia/Kolkata',
+  'Europe/Kyiv',
+  'America/Nuuk',
+  'Asia/Ho_Chi_Minh',
+  'Asia/Kathmandu',
+  'Asia/Yangon',
+];
+
 /** A sentence that names the bad zone and how to fix it, or null when the zone is valid. */
 export function timezoneProblem(name: string): string | null {
   if (isValidTimezone(name)) return null;
   const known = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
-  const hint = closestMatch(String(name), [...known, 'UTC']);
+  const hint = closestMatch(String(name), [...known, ...CURRENT_ZONE_NAMES, 'UTC']);
   return (
     `unknown timezone '${name}': use an IANA zone name` +
     (hint ? ` (did you mean '${hint}'?)` : " such as 'America/Los_Angeles', 'Europe/London' or 'UTC'")
