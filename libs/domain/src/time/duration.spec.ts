@@ -132,7 +132,7 @@ describe('describeDuration', () => {
     [2 * DAY, '2 days'],
     [WEEK, '1 week'],
     [2 * WEEK, '2 weeks'],
-    [WEEK + DAY + HOUR + MINUTE + SECOND + 1, '1 week 1 day 1 hour 1 minute 1 second 1 millisecond'],
+    [WEEK + DAY + HOUR + MINUTE + SECOND + 1, '8 days 1 hour 1 minute 1 second 1 millisecond'],
     [90 * MINUTE, '1 hour 30 minutes'],
     [25 * HOUR, '1 day 1 hour'],
   ])('%i ms → %s', (ms, text) => {

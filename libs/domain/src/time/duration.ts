@@ -75,8 +75,9 @@ export function durationMs(input: DurationInput): number {
 /** "15 minutes", "1 hour 30 minutes", "2 days". */
 export function describeDuration(ms: number): string {
   const parts: string[] = [];
+  // Whole weeks read as weeks; anything else in days ("30 days", not "4 weeks 2 days").
   const units: [number, string][] = [
-    [UNIT_MS.w, 'week'],
+    ...(ms % UNIT_MS.w === 0 ? [[UNIT_MS.w, 'week'] as [number, string]] : []),
     [UNIT_MS.d, 'day'],
     [UNIT_MS.h, 'hour'],
     [UNIT_MS.m, 'minute'],

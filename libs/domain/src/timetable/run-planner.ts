@@ -143,7 +143,8 @@ export function backfillRuns(schedule: RunSchedule, request: BackfillRequest): P
       `${dag}backfill range is backwards: from ${formatUtc(request.from.getTime())} is after to ${formatUtc(request.to.getTime())}; swap them`,
     );
   }
-  let from = request.from;
+  // Dates before the DAG's start have no runs to make: clip them before judging the window.
+  let from = new Date(Math.max(request.from.getTime(), schedule.startDate.getTime()));
   if (request.backfillWindowMs !== undefined) {
     const earliest = new Date(request.now.getTime() - request.backfillWindowMs);
     if (from.getTime() < earliest.getTime()) {
@@ -157,7 +158,6 @@ export function backfillRuns(schedule: RunSchedule, request: BackfillRequest): P
       from = earliest;
     }
   }
-  if (from.getTime() < schedule.startDate.getTime()) from = schedule.startDate;
   const lastLogical = Math.min(request.to.getTime(), schedule.endDate?.getTime() ?? Infinity);
 
   const runs: PlannedRun[] = [];
