@@ -316,6 +316,17 @@ describe('validateDag', () => {
       });
     });
 
+    it('reports a bad zone shared by the DAG and its cron once, on the DAG', () => {
+      const definition = withSchedule({ kind: 'cron', expression: '0 2 * * *', timezone: 'Europe/Londn' });
+      expectOnlyProblem(
+        { ...definition, timezone: 'Europe/Londn' },
+        {
+          field: 'timezone',
+          message: "unknown timezone 'Europe/Londn': use an IANA zone name (did you mean 'Europe/London'?)",
+        },
+      );
+    });
+
     it.each<[string | number, string]>([
       [0, "0 must be positive, e.g. '30s' or '15m'"],
       ['0m', "0m must be positive, e.g. '30s' or '15m'"],

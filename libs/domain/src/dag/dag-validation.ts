@@ -106,7 +106,8 @@ function validateSchedule(dag: DagDefinition, zone: string, add: AddProblem): vo
     case 'cron': {
       const problem = cronProblem(schedule.expression);
       if (problem) add('schedule', `bad cron '${schedule.expression}': ${problem.message}`);
-      if (schedule.timezone !== undefined) {
+      // A DAG inherits its cron's zone: the same bad zone is reported once, on the DAG.
+      if (schedule.timezone !== undefined && schedule.timezone !== dag.timezone) {
         const tz = timezoneProblem(schedule.timezone);
         if (tz) add('schedule.timezone', tz);
       }
