@@ -1,0 +1,34 @@
+import { AssetDagQueueEntity, AssetEntity, AssetEventEntity, RunAssetEventEntity } from './asset.entity';
+import { DagRunEntity } from './dag-run.entity';
+import { DagEntity } from './dag.entity';
+import {
+  OutboxEntity,
+  ProcessedEventEntity,
+  TimerEntity,
+  TriggerEntity,
+  WorkerEntity,
+} from './infrastructure.entity';
+import { TaskInstanceEntity, TaskInstanceLogEntity, TaskInstanceTryEntity } from './task-instance.entity';
+
+export * from './asset.entity';
+export * from './dag-run.entity';
+export * from './dag.entity';
+export * from './infrastructure.entity';
+export * from './task-instance.entity';
+
+export const ENTITIES = [
+  DagEntity,
+  DagRunEntity,
+  TaskInstanceEntity,
+  TaskInstanceTryEntity,
+  TaskInstanceLogEntity,
+  AssetEntity,
+  AssetEventEntity,
+  AssetDagQueueEntity,
+  RunAssetEventEntity,
+  TimerEntity,
+  OutboxEntity,
+  ProcessedEventEntity,
+  TriggerEntity,
+  WorkerEntity,
+];

@@ -1,0 +1,4 @@
+export * from './database';
+export * from './entities';
+export * from './migrations';
+export * from './pglite/pglite-pg-driver';

@@ -1,0 +1,4 @@
+import { InitialSchema1763683200000 } from './1763683200000-initial-schema';
+
+/** Every migration, in order. Add new ones at the end; never edit an applied one. */
+export const MIGRATIONS = [InitialSchema1763683200000];
