@@ -62,6 +62,17 @@ describe('Database on embedded PGlite', () => {
     expect(none).toBe(0);
   });
 
+  it('passes JS arrays as PostgreSQL arrays, like pg', async () => {
+    const ids = (await db.manager.query(`SELECT id FROM dag_runs WHERE dag_id = 'd1' ORDER BY id`)).map(
+      (r: { id: string }) => r.id,
+    );
+    const rows = await db.manager.query(
+      `SELECT run_id FROM dag_runs WHERE id = ANY($1::bigint[]) ORDER BY id`,
+      [ids],
+    );
+    expect(rows.map((r: { run_id: string }) => r.run_id)).toEqual(['scheduled__1', 'manual__1']);
+  });
+
   it('never interleaves two transactions on the single embedded session', async () => {
     await insertDag('d2');
     const order: string[] = [];

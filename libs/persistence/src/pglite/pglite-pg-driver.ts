@@ -138,10 +138,11 @@ function commandOf(text: string): string {
   return (text.trim().split(/\s+/)[0] ?? '').toUpperCase();
 }
 
-/** pg sends Dates as ISO text and objects as JSON; PGlite needs the same help for jsonb parameters. */
+/** As pg does: arrays become PostgreSQL arrays, other objects JSON (so jsonb parameters work alike). */
 function toParameter(value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (value instanceof Date || Buffer.isBuffer(value) || ArrayBuffer.isView(value)) return value;
+  if (Array.isArray(value)) return value.map(toParameter);
   if (typeof value === 'object') return JSON.stringify(value);
   return value;
 }

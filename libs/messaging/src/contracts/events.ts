@@ -1,0 +1,134 @@
+import { Type } from 'class-transformer';
+import {
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { ID_PATTERN, RUN_TYPES, RunType } from '@tributary/domain';
+import { Envelope } from './envelope';
+
+const ID_MESSAGE = { message: "$property must be an id of letters, digits, '_', '-' or '.'" };
+
+/** `tributary.run.requested` v1: "please create (or confirm) this run". Keyed by dagId. */
+export class RunRequestedPayload {
+  @Matches(ID_PATTERN, ID_MESSAGE) dagId!: string;
+  @IsIn(RUN_TYPES) runType!: RunType;
+  /** Default: `<runType>__<logicalDate>`. */
+  @IsOptional() @Matches(/^[A-Za-z0-9_.:+-]{1,250}$/, ID_MESSAGE) runId?: string;
+  /** Default for manual/external runs: now. */
+  @IsOptional() @IsISO8601({ strict: true }) logicalDate?: string;
+  @IsOptional() @IsISO8601({ strict: true }) dataIntervalStart?: string;
+  @IsOptional() @IsISO8601({ strict: true }) dataIntervalEnd?: string;
+  @IsOptional() @IsObject() conf?: Record<string, unknown>;
+  /** The same key twice creates one run. */
+  @IsOptional() @IsString() @IsNotEmpty() idempotencyKey?: string;
+  /** Asset event ids (on the wire) that triggered an asset_triggered run. */
+  @IsOptional() @IsArray() @IsString({ each: true }) triggeringAssetEventIds?: string[];
+  @IsOptional() @IsString() note?: string;
+}
+
+export class RunRequestedEvent extends Envelope<RunRequestedPayload> {
+  @ValidateNested() @Type(() => RunRequestedPayload) declare payload: RunRequestedPayload;
+}
+
+/** `tributary.task.commands` v1: run try `tryNumber` of a task instance. Keyed by runId. */
+export class TaskCommandPayload {
+  @IsIn(['run']) command!: 'run';
+  @IsString() @IsNotEmpty() tiId!: string;
+  @Matches(ID_PATTERN, ID_MESSAGE) dagId!: string;
+  @IsString() @IsNotEmpty() runId!: string;
+  @Matches(ID_PATTERN, ID_MESSAGE) taskId!: string;
+  @IsInt() @Min(1) tryNumber!: number;
+  @IsString() bundleVersion!: string;
+}
+
+export class TaskCommandEvent extends Envelope<TaskCommandPayload> {
+  @ValidateNested() @Type(() => TaskCommandPayload) declare payload: TaskCommandPayload;
+}
+
+export const TASK_EVENT_KINDS = ['succeeded', 'failed', 'rescheduled'] as const;
+export type TaskEventKind = (typeof TASK_EVENT_KINDS)[number];
+
+/** `tributary.task.events` v1: what a try ended as, reported by its executor. Keyed by runId. */
+export class TaskEventPayload {
+  @IsIn(TASK_EVENT_KINDS) kind!: TaskEventKind;
+  @IsString() @IsNotEmpty() tiId!: string;
+  @Matches(ID_PATTERN, ID_MESSAGE) dagId!: string;
+  @IsString() @IsNotEmpty() runId!: string;
+  @Matches(ID_PATTERN, ID_MESSAGE) taskId!: string;
+  @IsInt() @Min(1) tryNumber!: number;
+  @IsString() worker!: string;
+  @IsOptional() @IsString() error?: string;
+  /** timeout | exit_code | exception | worker_lost | ... */
+  @IsOptional() @IsString() exitReason?: string;
+  /** False for failures no retry can fix (e.g. the task no longer exists in the bundle). */
+  @IsOptional() @IsBoolean() retryable?: boolean;
+  /** For `rescheduled`: when to check again. */
+  @IsOptional() @IsISO8601({ strict: true }) rescheduleAt?: string;
+}
+
+export class TaskEventEvent extends Envelope<TaskEventPayload> {
+  @ValidateNested() @Type(() => TaskEventPayload) declare payload: TaskEventPayload;
+}
+
+export class AssetEventSource {
+  @Matches(ID_PATTERN, ID_MESSAGE) dagId!: string;
+  @IsString() runId!: string;
+  @Matches(ID_PATTERN, ID_MESSAGE) taskId!: string;
+  @IsInt() @Min(1) tryNumber!: number;
+}
+
+/** `tributary.asset.events` v1: "asset X was updated", optionally for a partition. Keyed by asset. */
+export class AssetEventPayload {
+  @IsString() @Matches(/^\S{1,1000}$/, { message: 'asset must be a name without spaces' }) asset!: string;
+  /** Usually a logical date, e.g. '2026-04-25'. */
+  @IsOptional() @IsString() @IsNotEmpty() partition?: string;
+  @IsOptional() @IsObject() metadata?: Record<string, unknown>;
+  @IsOptional() @ValidateNested() @Type(() => AssetEventSource) source?: AssetEventSource;
+}
+
+export class AssetEventEvent extends Envelope<AssetEventPayload> {
+  @ValidateNested() @Type(() => AssetEventPayload) declare payload: AssetEventPayload;
+}
+
+/** `tributary.alerts` v1. Keyed by the alert's subject (DAG or asset). */
+export class AlertPayload {
+  @IsString() @IsNotEmpty() kind!: string;
+  @IsIn(['info', 'warning', 'critical']) severity!: 'info' | 'warning' | 'critical';
+  @IsString() @IsNotEmpty() message!: string;
+  @IsOptional() @IsString() dagId?: string;
+  @IsOptional() @IsString() runId?: string;
+  @IsOptional() @IsString() asset?: string;
+  /** A recovery closes an earlier alert of the same kind and subject. */
+  @IsOptional() @IsBoolean() recovery?: boolean;
+  @IsOptional() @IsObject() details?: Record<string, unknown>;
+}
+
+export class AlertEvent extends Envelope<AlertPayload> {
+  @ValidateNested() @Type(() => AlertPayload) declare payload: AlertPayload;
+}
+
+/** `tributary.dlq` v1: a message a consumer could not process, with the reason and the original bytes. */
+export class DeadLetterPayload {
+  @IsString() topic!: string;
+  @IsString() consumerGroup!: string;
+  @IsString() reason!: string;
+  @IsOptional() @IsString() key?: string | null;
+  @IsOptional() @IsInt() partition?: number;
+  @IsOptional() @IsString() offset?: string;
+  @IsString() originalValue!: string;
+  @IsInt() attempts!: number;
+}
+
+export class DeadLetterEvent extends Envelope<DeadLetterPayload> {
+  @ValidateNested() @Type(() => DeadLetterPayload) declare payload: DeadLetterPayload;
+}
