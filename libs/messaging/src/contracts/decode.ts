@@ -30,6 +30,17 @@ export class MalformedMessageError extends Error {
   }
 }
 
+/**
+ * Thrown by a handler for a message that can never succeed (e.g. a run for an unknown
+ * DAG): it goes to the DLQ at once instead of being retried.
+ */
+export class PoisonMessageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PoisonMessageError';
+  }
+}
+
 /** Parses and validates a message of a catalog topic; throws MalformedMessageError naming every bad field. */
 export function decodeMessage<E extends Envelope>(topic: TopicName, raw: string | Buffer | null): E {
   const contract = CONTRACTS[topic];

@@ -3,7 +3,7 @@ import { BaseRpcContext, CustomTransportStrategy, MessageHandler, Server } from 
 import { lastValueFrom } from 'rxjs';
 import { DeadLetterPayload } from '../contracts/events';
 import { envelope } from '../contracts/envelope';
-import { MalformedMessageError, decodeMessage } from '../contracts/decode';
+import { MalformedMessageError, PoisonMessageError, decodeMessage } from '../contracts/decode';
 import { TOPICS, TopicCatalog, TopicName } from '../topics';
 import { IncomingMessage, MessageTransport } from './message-transport';
 
@@ -112,6 +112,10 @@ export class TransportServer extends Server implements CustomTransportStrategy {
           return;
         } catch (error) {
           lastError = error;
+          if (error instanceof PoisonMessageError) {
+            await this.deadLetter(message, group, error.message, attempt);
+            return;
+          }
           if (attempt < this.maxAttempts) {
             await new Promise((resolve) => setTimeout(resolve, this.retryBackoffMs * 2 ** (attempt - 1)));
           }

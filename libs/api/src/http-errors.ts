@@ -1,0 +1,59 @@
+import {
+  ArgumentsHost,
+  BadRequestException,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  ValidationError,
+  ValidationPipe,
+} from '@nestjs/common';
+import { IllegalTransitionError } from '@tributary/domain';
+import { NotFoundError } from '@tributary/coordinator';
+
+/** Bodies and queries are validated: unknown fields and bad values are a 400 that lists every field. */
+export function validationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    exceptionFactory: (errors: ValidationError[]) =>
+      new BadRequestException({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'validation_failed',
+        message: 'the request is invalid; fix the fields listed',
+        fields: Object.fromEntries(
+          errors.map((e) => [
+            e.property,
+            Object.values(e.constraints ?? { invalid: `${e.property} is invalid` }),
+          ]),
+        ),
+      }),
+  });
+}
+
+/** Domain errors as HTTP: unknown things are 404, illegal transitions 409; everything is JSON with a code. */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host
+      .switchToHttp()
+      .getResponse<{ status(code: number): { json(body: unknown): void } }>();
+    if (exception instanceof HttpException) {
+      const body = exception.getResponse();
+      response
+        .status(exception.getStatus())
+        .json(typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body);
+    } else if (exception instanceof NotFoundError) {
+      response.status(404).json({ statusCode: 404, code: 'not_found', message: exception.message });
+    } else if (exception instanceof IllegalTransitionError) {
+      response.status(409).json({ statusCode: 409, code: 'illegal_transition', message: exception.message });
+    } else {
+      response.status(500).json({
+        statusCode: 500,
+        code: 'internal',
+        message: (exception as Error)?.message ?? 'internal error',
+      });
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from './assets.service';
+export * from './assets.consumer';
+export * from './assets.module';

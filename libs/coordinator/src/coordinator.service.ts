@@ -1,0 +1,594 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import {
+  DagDefinition,
+  IllegalTransitionError,
+  TaskDefinition,
+  TaskInstanceEvent,
+  TaskInstanceState,
+  decideAfterFailure,
+  evaluateTriggerRule,
+  isTerminalTaskInstanceState,
+  retryPolicyFrom,
+  topologicalOrder,
+  transitionRun,
+  transitionTaskInstance,
+} from '@tributary/domain';
+import {
+  OutboxRelay,
+  PoisonMessageError,
+  RunRequestedEvent,
+  RunRequestedPayload,
+  TOPICS,
+  TaskEventEvent,
+  TaskEventPayload,
+  TopicCatalog,
+  enqueueOutbox,
+  envelope,
+  recordProcessedEvent,
+} from '@tributary/messaging';
+import { Database } from '@tributary/persistence';
+import {
+  CLOCK,
+  Clock,
+  DATABASE,
+  OUTBOX_RELAY,
+  RUNTIME_OPTIONS,
+  RuntimeOptions,
+  TOPIC_CATALOG,
+} from '@tributary/runtime';
+import { DateTime } from 'luxon';
+
+export const COORDINATOR_GROUP = 'coordinator';
+
+interface TiRow {
+  id: string;
+  task_id: string;
+  state: TaskInstanceState;
+  try_number: number;
+  continues_try: boolean;
+  tries_before_clear: number;
+}
+
+interface RunRow {
+  id: string;
+  run_id: string;
+  dag_id: string;
+  state: string;
+  logical_date: Date;
+  data_interval_start: Date | null;
+  data_interval_end: Date | null;
+  bundle_version: string;
+}
+
+/**
+ * Owns run and task-instance state (DESIGN §2, §3). Every change is one transaction that
+ * locks the DAG row first (so `maxActiveRuns`/`maxActiveTasks` hold across replicas),
+ * checks the transition with the domain state machine, and writes its messages to the
+ * outbox. Duplicated or stale events change nothing.
+ */
+@Injectable()
+export class CoordinatorService {
+  private readonly logger = new Logger('Coordinator');
+
+  constructor(
+    @Inject(DATABASE) private readonly db: Database,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(TOPIC_CATALOG) private readonly topics: TopicCatalog,
+    @Inject(OUTBOX_RELAY) private readonly relay: OutboxRelay,
+    @Inject(RUNTIME_OPTIONS) private readonly options: RuntimeOptions,
+  ) {}
+
+  async onRunRequested(event: RunRequestedEvent): Promise<void> {
+    await this.db.transaction(async (em) => {
+      if (!(await recordProcessedEvent(em, COORDINATOR_GROUP, event.eventId, this.clock.now()))) return;
+      await this.createRun(em, event.payload);
+    });
+    this.relay.kick();
+  }
+
+  async onTaskEvent(event: TaskEventEvent): Promise<void> {
+    await this.db.transaction(async (em) => {
+      if (!(await recordProcessedEvent(em, COORDINATOR_GROUP, event.eventId, this.clock.now()))) return;
+      await this.applyTaskResult(em, event.payload);
+    });
+    this.relay.kick();
+  }
+
+  /** Fires due timers (retry delays) and retries the TIs of dead workers. Returns how much it did. */
+  async tick(): Promise<number> {
+    let done = 0;
+    for (;;) {
+      const handled = await this.db.transaction(async (em) => {
+        const due: { id: string; kind: string; payload: Record<string, unknown> }[] = await em.query(
+          `SELECT id, kind, payload FROM timers WHERE due_at <= $1 ORDER BY due_at, id LIMIT 50 FOR UPDATE SKIP LOCKED`,
+          [this.clock.now()],
+        );
+        for (const timer of due) {
+          await this.fireTimer(em, timer.kind, timer.payload);
+          await em.query(`DELETE FROM timers WHERE id = $1`, [timer.id]);
+        }
+        return due.length;
+      });
+      done += handled;
+      if (handled < 50) break;
+    }
+    done += await this.reapDeadWorkers();
+    if (done > 0) this.relay.kick();
+    return done;
+  }
+
+  /** The earliest timer, so a simulated clock knows where to jump next. */
+  async nextTimerDue(): Promise<Date | null> {
+    const [row] = await this.db.manager.query(`SELECT min(due_at) AS due FROM timers`);
+    return row?.due ?? null;
+  }
+
+  /**
+   * Clears task instances of a run so they run again (new tries, full retry budget), and
+   * with `downstream` every task after them; the run resumes and successful TIs upstream
+   * keep their state. Returns the task ids cleared.
+   */
+  async clearTaskInstances(
+    dagId: string,
+    runId: string,
+    taskIds: string[],
+    options: { downstream?: boolean } = {},
+  ): Promise<string[]> {
+    const cleared = await this.db.transaction(async (em) => {
+      const def = await this.lockDag(em, dagId);
+      const run = await this.findRun(em, dagId, runId);
+      const unknown = taskIds.filter((t) => !def.tasks.some((d) => d.taskId === t));
+      if (unknown.length)
+        throw new NotFoundError(`DAG '${dagId}' has no task ${unknown.map((t) => `'${t}'`).join(', ')}`);
+      const selected = new Set(taskIds);
+      if (options.downstream) for (const t of taskIds) downstreamOf(def, t).forEach((d) => selected.add(d));
+      const tis: TiRow[] = await em.query(
+        `SELECT id, task_id, state, try_number, continues_try, tries_before_clear FROM task_instances
+         WHERE run_pk = $1 AND task_id = ANY($2::text[]) FOR UPDATE`,
+        [run.id, [...selected]],
+      );
+      const done: string[] = [];
+      for (const ti of tis) {
+        if (!isTerminalTaskInstanceState(ti.state) && ti.state !== 'up_for_retry') continue;
+        const next = transitionTaskInstance({ state: ti.state, tryNumber: ti.try_number }, 'clear');
+        await em.query(
+          `UPDATE task_instances SET state = $2, tries_before_clear = try_number, continues_try = false,
+             worker = NULL, ended_at = NULL, updated_at = $3 WHERE id = $1`,
+          [ti.id, next.state, this.clock.now()],
+        );
+        await em.query(`DELETE FROM timers WHERE timer_key LIKE $1`, [`ti:${ti.id}:%`]);
+        done.push(ti.task_id);
+      }
+      if (done.length > 0 && (run.state === 'success' || run.state === 'failed')) {
+        await em.query(`UPDATE dag_runs SET state = $2, ended_at = NULL WHERE id = $1`, [
+          run.id,
+          transitionRun(run.state, 'resume'),
+        ]);
+      }
+      await this.advanceDag(em, def);
+      return done.sort();
+    });
+    this.relay.kick();
+    return cleared;
+  }
+
+  /** The deliberate whole-run rerun: every TI back to scheduled, the run queued again. */
+  async rerunRun(dagId: string, runId: string): Promise<void> {
+    await this.db.transaction(async (em) => {
+      const def = await this.lockDag(em, dagId);
+      const run = await this.findRun(em, dagId, runId);
+      const next = transitionRun(run.state as 'success' | 'failed', 'rerun');
+      await em.query(
+        `UPDATE task_instances SET state = 'scheduled', tries_before_clear = try_number, continues_try = false,
+           worker = NULL, ended_at = NULL, updated_at = $2 WHERE run_pk = $1`,
+        [run.id, this.clock.now()],
+      );
+      await em.query(`UPDATE dag_runs SET state = $2, started_at = NULL, ended_at = NULL WHERE id = $1`, [
+        run.id,
+        next,
+      ]);
+      await this.advanceDag(em, def);
+    });
+    this.relay.kick();
+  }
+
+  private async createRun(em: EntityManager, p: RunRequestedPayload): Promise<void> {
+    const [dag] = await em.query(
+      `SELECT definition, bundle_version, is_active FROM dags WHERE dag_id = $1 FOR UPDATE`,
+      [p.dagId],
+    );
+    if (!dag || !dag.is_active) {
+      throw new PoisonMessageError(
+        `unknown DAG '${p.dagId}': it is not in the deployed bundle; check the dagId`,
+      );
+    }
+    const def: DagDefinition = dag.definition;
+    const now = this.clock.now();
+    const logicalDate = p.logicalDate ? new Date(p.logicalDate) : now;
+    const runId = p.runId ?? `${p.runType}__${logicalDate.toISOString()}`;
+    const inserted = await em.query(
+      `INSERT INTO dag_runs (dag_id, run_id, run_type, state, logical_date, data_interval_start, data_interval_end,
+         conf, bundle_version, idempotency_key, note, queued_at)
+       VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT DO NOTHING RETURNING id`,
+      [
+        p.dagId,
+        runId,
+        p.runType,
+        logicalDate,
+        p.dataIntervalStart ? new Date(p.dataIntervalStart) : null,
+        p.dataIntervalEnd ? new Date(p.dataIntervalEnd) : null,
+        p.conf ?? {},
+        dag.bundle_version,
+        p.idempotencyKey ?? null,
+        p.note ?? null,
+        now,
+      ],
+    );
+    if (inserted.length === 0) return; // already exists: a duplicate request or a racing replica
+    const runPk: string = inserted[0].id;
+    await em.query(
+      `INSERT INTO task_instances (run_pk, dag_id, run_id, task_id, state, updated_at)
+       SELECT $1, $2, $3, task_id, 'scheduled', $5 FROM unnest($4::text[]) AS task_id`,
+      [runPk, p.dagId, runId, def.tasks.map((t) => t.taskId), now],
+    );
+    if (p.triggeringAssetEventIds?.length) {
+      await em.query(
+        `INSERT INTO run_asset_events (run_pk, asset_event_id)
+         SELECT $1, id FROM asset_events WHERE event_id = ANY($2::text[]) ON CONFLICT DO NOTHING`,
+        [runPk, p.triggeringAssetEventIds],
+      );
+    }
+    await this.advanceDag(em, def);
+  }
+
+  private async applyTaskResult(em: EntityManager, p: TaskEventPayload): Promise<void> {
+    const def = await this.lockDag(em, p.dagId);
+    const [ti] = await em.query(
+      `SELECT ti.id, ti.task_id, ti.state, ti.try_number, ti.continues_try, ti.tries_before_clear,
+              r.id AS run_pk, r.run_id, r.logical_date, r.data_interval_start, r.data_interval_end
+       FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_pk WHERE ti.id = $1 FOR UPDATE OF ti`,
+      [p.tiId],
+    );
+    if (!ti) return;
+    if (ti.try_number !== p.tryNumber) {
+      this.logger.debug(
+        `ignored a stale result of try ${p.tryNumber} of ${p.dagId}.${p.taskId} (now on try ${ti.try_number})`,
+      );
+      return;
+    }
+    const task = def.tasks.find((t) => t.taskId === ti.task_id);
+    const now = this.clock.now();
+    if (p.kind === 'succeeded') {
+      if (!(await this.setState(em, ti, 'succeed', now))) return;
+      await em.query(
+        `UPDATE task_instance_tries SET state = 'success', ended_at = $3 WHERE ti_id = $1 AND try_number = $2`,
+        [ti.id, ti.try_number, now],
+      );
+      for (const asset of task?.outlets ?? []) await this.publishAssetEvent(em, def, ti, asset, now);
+    } else if (p.kind === 'failed') {
+      await this.failTry(
+        em,
+        def,
+        task,
+        ti,
+        p.error ?? 'failed',
+        p.exitReason ?? 'exception',
+        p.retryable !== false,
+      );
+    }
+    await this.advanceDag(em, def);
+  }
+
+  /** A try failed: retry the TI alone after its delay (a DB timer), or fail it for good. */
+  private async failTry(
+    em: EntityManager,
+    def: DagDefinition,
+    task: TaskDefinition | undefined,
+    ti: TiRow & { run_id: string },
+    error: string,
+    exitReason: string,
+    retryable: boolean,
+  ): Promise<void> {
+    const now = this.clock.now();
+    await em.query(
+      `UPDATE task_instance_tries SET state = 'failed', ended_at = $3, error = $4, exit_reason = $5
+       WHERE ti_id = $1 AND try_number = $2`,
+      [ti.id, ti.try_number, now, error.slice(0, 10_000), exitReason],
+    );
+    const decision =
+      task && retryable
+        ? decideAfterFailure(retryPolicyFrom(task.retry), ti.try_number, {
+            seed: `${def.dagId}/${ti.run_id}/${ti.task_id}`,
+            triesBeforeClear: ti.tries_before_clear,
+          })
+        : ({ action: 'fail' } as const);
+    if (decision.action === 'retry') {
+      if (!(await this.setState(em, ti, 'retry', now))) return;
+      await em.query(
+        `INSERT INTO timers (kind, timer_key, due_at, payload, created_at) VALUES ('retry', $1, $2, $3, $4)
+         ON CONFLICT (timer_key) DO NOTHING`,
+        [
+          `ti:${ti.id}:${ti.try_number}`,
+          new Date(now.getTime() + decision.delayMs),
+          { tiId: ti.id, tryNumber: ti.try_number },
+          now,
+        ],
+      );
+    } else {
+      await this.setState(em, ti, 'fail', now);
+    }
+  }
+
+  private async fireTimer(em: EntityManager, kind: string, payload: Record<string, unknown>): Promise<void> {
+    if (kind !== 'retry') return;
+    const [ti] = await em.query(`SELECT dag_id FROM task_instances WHERE id = $1`, [payload.tiId]);
+    if (!ti) return;
+    const def = await this.lockDag(em, ti.dag_id);
+    const [row]: TiRow[] = await em.query(
+      `SELECT id, task_id, state, try_number, continues_try, tries_before_clear FROM task_instances WHERE id = $1 FOR UPDATE`,
+      [payload.tiId],
+    );
+    if (row && row.state === 'up_for_retry' && row.try_number === payload.tryNumber) {
+      await this.setState(em, row, 'resume', this.clock.now());
+      await this.advanceDag(em, def);
+    }
+  }
+
+  /** Running TIs whose worker stopped heartbeating fail their try (exit reason worker_lost) and retry. */
+  private async reapDeadWorkers(): Promise<number> {
+    const cutoff = new Date(this.clock.now().getTime() - this.options.workerTimeoutMs);
+    const lost: { id: string; dag_id: string; try_number: number }[] = await this.db.manager.query(
+      `SELECT ti.id, ti.dag_id, ti.try_number FROM task_instances ti
+       LEFT JOIN workers w ON w.worker_id = ti.worker
+       WHERE ti.state = 'running' AND (w.worker_id IS NULL OR w.stopped_at IS NOT NULL OR w.heartbeat_at < $1)`,
+      [cutoff],
+    );
+    for (const candidate of lost) {
+      await this.db.transaction(async (em) => {
+        const def = await this.lockDag(em, candidate.dag_id);
+        const [ti] = await em.query(
+          `SELECT ti.id, ti.task_id, ti.state, ti.try_number, ti.continues_try, ti.tries_before_clear, ti.worker, r.run_id
+           FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_pk WHERE ti.id = $1 FOR UPDATE OF ti`,
+          [candidate.id],
+        );
+        if (!ti || ti.state !== 'running' || ti.try_number !== candidate.try_number) return;
+        this.logger.warn(
+          `worker ${ti.worker} is gone: retrying ${candidate.dag_id}.${ti.task_id} (try ${ti.try_number})`,
+        );
+        const task = def.tasks.find((t) => t.taskId === ti.task_id);
+        await this.failTry(
+          em,
+          def,
+          task,
+          ti,
+          `worker ${ti.worker} stopped heartbeating`,
+          'worker_lost',
+          true,
+        );
+        await this.advanceDag(em, def);
+      });
+    }
+    return lost.length;
+  }
+
+  /**
+   * Moves a DAG forward under its row lock: starts queued runs up to maxActiveRuns (oldest
+   * logical date first), settles trigger rules, dispatches ready TIs up to maxActiveTasks,
+   * and finishes runs whose TIs are all done. Repeats while a finished run frees a slot.
+   */
+  private async advanceDag(em: EntityManager, def: DagDefinition): Promise<void> {
+    for (let round = 0; round < 100; round++) {
+      await this.startQueuedRuns(em, def);
+      const runs: RunRow[] = await em.query(
+        `SELECT id, run_id, dag_id, state, logical_date, data_interval_start, data_interval_end, bundle_version
+         FROM dag_runs WHERE dag_id = $1 AND state = 'running' ORDER BY logical_date, id`,
+        [def.dagId],
+      );
+      const [{ active }] = await em.query(
+        `SELECT count(*)::int AS active FROM task_instances WHERE dag_id = $1 AND state IN ('queued', 'running')`,
+        [def.dagId],
+      );
+      let slots = def.maxActiveTasks - active;
+      let finished = 0;
+      for (const run of runs) {
+        const outcome = await this.evaluateRun(em, def, run, slots);
+        slots = outcome.slots;
+        if (outcome.finished) finished++;
+      }
+      if (finished === 0) return;
+    }
+  }
+
+  private async startQueuedRuns(em: EntityManager, def: DagDefinition): Promise<void> {
+    const [{ running }] = await em.query(
+      `SELECT count(*)::int AS running FROM dag_runs WHERE dag_id = $1 AND state = 'running'`,
+      [def.dagId],
+    );
+    const free = def.maxActiveRuns - running;
+    if (free <= 0) return;
+    await em.query(
+      `UPDATE dag_runs SET state = 'running', started_at = $3 WHERE id IN (
+         SELECT id FROM dag_runs WHERE dag_id = $1 AND state = 'queued' ORDER BY logical_date, id LIMIT $2)`,
+      [def.dagId, free, this.clock.now()],
+    );
+  }
+
+  private async evaluateRun(
+    em: EntityManager,
+    def: DagDefinition,
+    run: RunRow,
+    slots: number,
+  ): Promise<{ slots: number; finished: boolean }> {
+    const now = this.clock.now();
+    const tis: TiRow[] = await em.query(
+      `SELECT id, task_id, state, try_number, continues_try, tries_before_clear FROM task_instances WHERE run_pk = $1`,
+      [run.id],
+    );
+    const byTask = new Map(tis.map((t) => [t.task_id, t]));
+    const tasks = new Map(def.tasks.map((t) => [t.taskId, t]));
+    for (const taskId of topologicalOrder(def.tasks)) {
+      const ti = byTask.get(taskId);
+      const task = tasks.get(taskId);
+      if (!ti || !task || ti.state !== 'scheduled') continue;
+      const upstreamStates = task.upstreams.map((u) => byTask.get(u)?.state ?? 'scheduled');
+      const decision = evaluateTriggerRule(task.triggerRule, upstreamStates);
+      if (decision === 'skip') await this.setState(em, ti, 'skip', now);
+      else if (decision === 'upstream_failed') await this.setState(em, ti, 'upstream_failed', now);
+      else if (decision === 'run' && slots > 0) {
+        await this.dispatch(em, run, ti, now);
+        slots--;
+      }
+    }
+    if (!tis.every((t) => isTerminalTaskInstanceState(t.state))) return { slots, finished: false };
+    const failed = tis.some((t) => t.state === 'failed' || t.state === 'upstream_failed');
+    await em.query(`UPDATE dag_runs SET state = $2, ended_at = $3 WHERE id = $1`, [
+      run.id,
+      transitionRun('running', failed ? 'fail' : 'succeed'),
+      now,
+    ]);
+    return { slots, finished: true };
+  }
+
+  private async dispatch(em: EntityManager, run: RunRow, ti: TiRow, now: Date): Promise<void> {
+    const next = transitionTaskInstance(
+      { state: ti.state, tryNumber: ti.try_number, continuesTry: ti.continues_try },
+      'dispatch',
+    );
+    await em.query(
+      `UPDATE task_instances SET state = 'queued', try_number = $2, continues_try = false, queued_at = $3,
+         worker = NULL, updated_at = $3 WHERE id = $1`,
+      [ti.id, next.tryNumber, now],
+    );
+    await em.query(
+      `INSERT INTO task_instance_tries (ti_id, try_number, state, queued_at) VALUES ($1, $2, 'queued', $3)
+       ON CONFLICT (ti_id, try_number) DO UPDATE SET state = 'queued'`,
+      [ti.id, next.tryNumber, now],
+    );
+    Object.assign(ti, { state: 'queued', try_number: next.tryNumber, continues_try: false });
+    await enqueueOutbox(
+      em,
+      this.topics.name(TOPICS.taskCommands),
+      run.run_id,
+      envelope(
+        'task.command',
+        {
+          command: 'run',
+          tiId: ti.id,
+          dagId: run.dag_id,
+          runId: run.run_id,
+          taskId: ti.task_id,
+          tryNumber: next.tryNumber,
+          bundleVersion: run.bundle_version,
+        },
+        now,
+      ),
+    );
+  }
+
+  /** Applies a state-machine event to a TI row; false (and no change) when the machine refuses it. */
+  private async setState(
+    em: EntityManager,
+    ti: TiRow,
+    event: TaskInstanceEvent,
+    now: Date,
+  ): Promise<boolean> {
+    let next;
+    try {
+      next = transitionTaskInstance(
+        { state: ti.state, tryNumber: ti.try_number, continuesTry: ti.continues_try },
+        event,
+      );
+    } catch (error) {
+      if (error instanceof IllegalTransitionError) {
+        this.logger.debug(`ignored: ${error.message} (TI ${ti.id})`);
+        return false;
+      }
+      throw error;
+    }
+    const ended = isTerminalTaskInstanceState(next.state) ? now : null;
+    await em.query(
+      `UPDATE task_instances SET state = $2, try_number = $3, continues_try = $4, ended_at = $5, updated_at = $6
+       WHERE id = $1`,
+      [ti.id, next.state, next.tryNumber, next.continuesTry ?? false, ended, now],
+    );
+    Object.assign(ti, {
+      state: next.state,
+      try_number: next.tryNumber,
+      continues_try: next.continuesTry ?? false,
+    });
+    return true;
+  }
+
+  private async publishAssetEvent(
+    em: EntityManager,
+    def: DagDefinition,
+    ti: TiRow & {
+      run_id: string;
+      logical_date: Date;
+      data_interval_start: Date | null;
+      data_interval_end: Date | null;
+    },
+    asset: string,
+    now: Date,
+  ): Promise<void> {
+    const partition = DateTime.fromJSDate(ti.logical_date, { zone: def.timezone }).toISODate();
+    await enqueueOutbox(
+      em,
+      this.topics.name(TOPICS.assetEvents),
+      asset,
+      envelope(
+        'asset.event',
+        {
+          asset,
+          ...(partition ? { partition } : {}),
+          metadata: {
+            logicalDate: ti.logical_date.toISOString(),
+            ...(ti.data_interval_start ? { dataIntervalStart: ti.data_interval_start.toISOString() } : {}),
+            ...(ti.data_interval_end ? { dataIntervalEnd: ti.data_interval_end.toISOString() } : {}),
+          },
+          source: { dagId: def.dagId, runId: ti.run_id, taskId: ti.task_id, tryNumber: ti.try_number },
+        },
+        now,
+      ),
+    );
+  }
+
+  private async lockDag(em: EntityManager, dagId: string): Promise<DagDefinition> {
+    const [row] = await em.query(`SELECT definition FROM dags WHERE dag_id = $1 FOR UPDATE`, [dagId]);
+    if (!row) throw new NotFoundError(`no DAG '${dagId}'`);
+    return row.definition;
+  }
+
+  private async findRun(em: EntityManager, dagId: string, runId: string): Promise<RunRow> {
+    const [run] = await em.query(
+      `SELECT id, run_id, dag_id, state, logical_date, data_interval_start, data_interval_end, bundle_version
+       FROM dag_runs WHERE dag_id = $1 AND run_id = $2 FOR UPDATE`,
+      [dagId, runId],
+    );
+    if (!run) throw new NotFoundError(`DAG '${dagId}' has no run '${runId}'`);
+    return run;
+  }
+}
+
+export class NotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotFoundError';
+  }
+}
+
+function downstreamOf(def: DagDefinition, taskId: string): Set<string> {
+  const found = new Set<string>();
+  const visit = (id: string) => {
+    for (const task of def.tasks) {
+      if (task.upstreams.includes(id) && !found.has(task.taskId)) {
+        found.add(task.taskId);
+        visit(task.taskId);
+      }
+    }
+  };
+  visit(taskId);
+  return found;
+}

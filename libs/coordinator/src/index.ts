@@ -1,0 +1,3 @@
+export * from './coordinator.service';
+export * from './coordinator.consumer';
+export * from './coordinator.module';

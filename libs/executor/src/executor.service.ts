@@ -1,0 +1,331 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import * as os from 'os';
+import { durationMs } from '@tributary/domain';
+import {
+  OutboxRelay,
+  TOPICS,
+  TaskCommandEvent,
+  TaskEventPayload,
+  TopicCatalog,
+  enqueueOutbox,
+  envelope,
+} from '@tributary/messaging';
+import { Database } from '@tributary/persistence';
+import {
+  CLOCK,
+  Clock,
+  DAG_REGISTRY,
+  DATABASE,
+  DagRegistry,
+  OUTBOX_RELAY,
+  RUNTIME_OPTIONS,
+  RuntimeOptions,
+  TOPIC_CATALOG,
+} from '@tributary/runtime';
+import type { SensorPredicate, TaskFunction } from '@tributary/sdk';
+import { TaskOutcome, TryLog, runFunctionTask, runShellTask, timeoutOf } from './task-runner';
+
+export const EXECUTOR_GROUP = 'executor';
+
+interface ClaimedTry {
+  tiId: string;
+  dagId: string;
+  runId: string;
+  taskId: string;
+  tryNumber: number;
+  logicalDate: Date;
+  dataIntervalStart: Date | null;
+  dataIntervalEnd: Date | null;
+  conf: Record<string, unknown>;
+}
+
+/** Counts free executor slots; `acquire` waits for one (backpressure on the command consumer). */
+class Slots {
+  private waiters: (() => void)[] = [];
+  constructor(private free: number) {}
+  acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+  release(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
+
+/**
+ * Runs task code (DESIGN §3.5, §3.7): waits for a free slot, claims the TI with a fenced
+ * update (a duplicate command claims nothing and is dropped), acknowledges the command,
+ * and runs the task off the consumer loop. The result goes out through the outbox with the
+ * try's logs. Liveness is the `workers` heartbeat; the coordinator's reaper retries the
+ * running TIs of an executor that stopped beating.
+ */
+@Injectable()
+export class ExecutorService {
+  private readonly logger = new Logger('Executor');
+  private readonly slots: Slots;
+  private readonly running = new Set<Promise<void>>();
+  private idleWaiters: (() => void)[] = [];
+  tasksRun = 0;
+
+  constructor(
+    @Inject(DATABASE) private readonly db: Database,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(TOPIC_CATALOG) private readonly topics: TopicCatalog,
+    @Inject(OUTBOX_RELAY) private readonly relay: OutboxRelay,
+    @Inject(DAG_REGISTRY) private readonly registry: DagRegistry,
+    @Inject(RUNTIME_OPTIONS) private readonly options: RuntimeOptions,
+  ) {
+    this.slots = new Slots(options.executorSlots);
+  }
+
+  get workerId(): string {
+    return this.options.workerId;
+  }
+
+  async register(): Promise<void> {
+    const now = this.clock.now();
+    await this.db.manager.query(
+      `INSERT INTO workers (worker_id, kind, hostname, slots, started_at, heartbeat_at) VALUES ($1, 'executor', $2, $3, $4, $4)
+       ON CONFLICT (worker_id) DO UPDATE SET slots = $3, started_at = $4, heartbeat_at = $4, stopped_at = NULL`,
+      [this.workerId, os.hostname(), this.options.executorSlots, now],
+    );
+  }
+
+  async heartbeat(): Promise<void> {
+    await this.db.manager.query(`UPDATE workers SET heartbeat_at = $2 WHERE worker_id = $1`, [
+      this.workerId,
+      this.clock.now(),
+    ]);
+  }
+
+  /** Waits for running tasks, then marks this worker stopped (its TIs are no longer its). */
+  async shutdown(): Promise<void> {
+    await this.whenIdle();
+    await this.db.manager.query(`UPDATE workers SET stopped_at = $2 WHERE worker_id = $1`, [
+      this.workerId,
+      this.clock.now(),
+    ]);
+  }
+
+  whenIdle(): Promise<void> {
+    if (this.running.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  get runningTasks(): number {
+    return this.running.size;
+  }
+
+  async onTaskCommand(event: TaskCommandEvent): Promise<void> {
+    const command = event.payload;
+    await this.slots.acquire();
+    let claimed: ClaimedTry | null;
+    try {
+      claimed = await this.claim(command.tiId, command.tryNumber);
+    } catch (error) {
+      this.slots.release();
+      throw error;
+    }
+    if (!claimed) {
+      this.slots.release();
+      return;
+    }
+    const work = this.execute(claimed)
+      .catch((error) => this.logger.error(`reporting ${claimed.dagId}.${claimed.taskId} failed: ${error}`))
+      .finally(() => {
+        this.slots.release();
+        this.running.delete(work);
+        if (this.running.size === 0) {
+          const waiters = this.idleWaiters;
+          this.idleWaiters = [];
+          waiters.forEach((w) => w());
+        }
+      });
+    this.running.add(work);
+  }
+
+  /** The fenced claim: queued → running only for this exact try. Null when another executor (or a duplicate) got it. */
+  private async claim(tiId: string, tryNumber: number): Promise<ClaimedTry | null> {
+    return this.db.transaction(async (em) => {
+      const now = this.clock.now();
+      const rows = await em.query(
+        `UPDATE task_instances ti SET state = 'running', worker = $3, started_at = $4, updated_at = $4
+         FROM dag_runs r
+         WHERE ti.id = $1 AND ti.state = 'queued' AND ti.try_number = $2 AND r.id = ti.run_pk
+         RETURNING ti.id, ti.dag_id, ti.run_id, ti.task_id, ti.try_number, r.logical_date, r.data_interval_start,
+                   r.data_interval_end, r.conf`,
+        [tiId, tryNumber, this.workerId, now],
+      );
+      const row = Array.isArray(rows[0]) ? rows[0][0] : rows[0];
+      if (!row) return null;
+      await em.query(
+        `UPDATE task_instance_tries SET state = 'running', worker = $3, started_at = $4 WHERE ti_id = $1 AND try_number = $2`,
+        [tiId, tryNumber, this.workerId, now],
+      );
+      return {
+        tiId: row.id,
+        dagId: row.dag_id,
+        runId: row.run_id,
+        taskId: row.task_id,
+        tryNumber: row.try_number,
+        logicalDate: row.logical_date,
+        dataIntervalStart: row.data_interval_start,
+        dataIntervalEnd: row.data_interval_end,
+        conf: row.conf ?? {},
+      };
+    });
+  }
+
+  private async execute(t: ClaimedTry): Promise<void> {
+    const log = new TryLog();
+    log.write('log', `try ${t.tryNumber} of ${t.dagId}.${t.taskId} on ${this.workerId}`, 'info');
+    const outcome = await this.runTask(t, log);
+    log.write(
+      'log',
+      outcome.kind === 'succeeded' ? 'succeeded' : `failed: ${outcome.error}`,
+      outcome.kind === 'succeeded' ? 'info' : 'error',
+    );
+    this.tasksRun++;
+    await this.db.transaction(async (em) => {
+      if (log.lines.length > 0) {
+        await em.query(
+          `INSERT INTO task_instance_logs (ti_id, try_number, logged_at, stream, level, message)
+           SELECT $1, $2, * FROM unnest($3::timestamptz[], $4::text[], $5::text[], $6::text[])`,
+          [
+            t.tiId,
+            t.tryNumber,
+            log.lines.map((l) => l.at),
+            log.lines.map((l) => l.stream),
+            log.lines.map((l) => l.level),
+            log.lines.map((l) => l.message),
+          ],
+        );
+      }
+      const payload: TaskEventPayload = {
+        kind: outcome.kind,
+        tiId: t.tiId,
+        dagId: t.dagId,
+        runId: t.runId,
+        taskId: t.taskId,
+        tryNumber: t.tryNumber,
+        worker: this.workerId,
+        ...(outcome.kind === 'failed'
+          ? { error: outcome.error, exitReason: outcome.exitReason, retryable: outcome.retryable }
+          : {}),
+      };
+      await enqueueOutbox(
+        em,
+        this.topics.name(TOPICS.taskEvents),
+        t.runId,
+        envelope('task.event', payload, this.clock.now()),
+      );
+    });
+    this.relay.kick();
+  }
+
+  private async runTask(t: ClaimedTry, log: TryLog): Promise<TaskOutcome> {
+    const registered = this.registry.get(t.dagId);
+    const task = registered?.definition.tasks.find((d) => d.taskId === t.taskId);
+    if (!registered || !task) {
+      const error = `task ${t.dagId}.${t.taskId} is not in the deployed bundle (${this.registry.bundleVersion})`;
+      log.write('log', error, 'error');
+      return { kind: 'failed', error, exitReason: 'task_not_found', retryable: false };
+    }
+    const dataInterval = {
+      start: t.dataIntervalStart ?? t.logicalDate,
+      end: t.dataIntervalEnd ?? t.logicalDate,
+    };
+    const context = {
+      dagId: t.dagId,
+      runId: t.runId,
+      taskId: t.taskId,
+      tryNumber: t.tryNumber,
+      logicalDate: t.logicalDate,
+      dataInterval,
+      conf: t.conf,
+    };
+    switch (task.kind) {
+      case 'function':
+        return runFunctionTask(
+          registered.dag.callableOf(t.taskId) as TaskFunction,
+          context,
+          log,
+          timeoutOf(task),
+        );
+      case 'shell':
+        return runShellTask(
+          task.command ?? '',
+          {
+            ...(task.env ?? {}),
+            TRIBUTARY_DAG_ID: t.dagId,
+            TRIBUTARY_RUN_ID: t.runId,
+            TRIBUTARY_TASK_ID: t.taskId,
+            TRIBUTARY_TRY_NUMBER: String(t.tryNumber),
+            TRIBUTARY_LOGICAL_DATE: t.logicalDate.toISOString(),
+            TRIBUTARY_DATA_INTERVAL_START: dataInterval.start.toISOString(),
+            TRIBUTARY_DATA_INTERVAL_END: dataInterval.end.toISOString(),
+          },
+          log,
+          timeoutOf(task),
+        );
+      case 'sensor': {
+        const sensor = task.sensor;
+        if (!sensor || sensor.mode !== 'poke' || sensor.check !== 'predicate') {
+          const error = `sensor mode '${sensor?.mode}' (${sensor?.check}) is not available in this release; use a predicate sensor in poke mode`;
+          return { kind: 'failed', error, exitReason: 'unsupported', retryable: false };
+        }
+        return this.poke(
+          registered.dag.callableOf(t.taskId) as SensorPredicate,
+          context,
+          log,
+          durationMs(sensor.pokeInterval),
+          durationMs(sensor.timeout ?? 0),
+        );
+      }
+      default: {
+        const error = `${task.kind} tasks are declared but not executable in this release`;
+        log.write('log', error, 'error');
+        return { kind: 'failed', error, exitReason: 'unsupported', retryable: false };
+      }
+    }
+  }
+
+  /** Poke mode: hold the slot and check every pokeInterval until true or the timeout. */
+  private async poke(
+    predicate: SensorPredicate,
+    context: Parameters<typeof runFunctionTask>[1],
+    log: TryLog,
+    intervalMs: number,
+    timeoutMs: number,
+  ): Promise<TaskOutcome> {
+    const deadline = Date.now() + timeoutMs;
+    for (let check = 1; ; check++) {
+      let met = false;
+      const outcome = await runFunctionTask(
+        async (ctx) => {
+          met = await predicate(ctx);
+        },
+        context,
+        log,
+        Math.max(1, deadline - Date.now()),
+      );
+      if (outcome.kind === 'failed') return outcome;
+      log.write('log', `check ${check}: ${met ? 'condition met' : 'not yet'}`, 'info');
+      if (met) return { kind: 'succeeded' };
+      if (Date.now() + intervalMs > deadline) {
+        return {
+          kind: 'failed',
+          error: `sensor timed out after ${timeoutMs} ms`,
+          exitReason: 'timeout',
+          retryable: false,
+        };
+      }
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from './clock';
+export * from './tokens';
+export * from './dag-registry';

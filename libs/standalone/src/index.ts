@@ -1,0 +1,3 @@
+export * from './runtime.module';
+export * from './standalone.module';
+export * from './standalone-orchestrator';
