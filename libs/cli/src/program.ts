@@ -2,16 +2,35 @@ import { Command, CommanderError } from 'commander';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './cli-error';
 import { explainCron, formatCronExplanation } from './cron-explain.command';
 import { formatDagsValidate, validateDagsFolder } from './dags-validate.command';
+import { runThreeCadencesDemo } from './demo.command';
+import { runStandalone } from './standalone.command';
 
 export interface CliIO {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   now?: () => Date;
+  /** Resolves when the user asks a long-running command to stop (Ctrl-C). */
+  waitForStop?: () => Promise<void>;
+  /** Whether stderr is a terminal (progress bars redraw in place). */
+  interactive?: boolean;
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
 }
 
 const defaultIO: CliIO = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  interactive: Boolean(process.stderr.isTTY),
 };
 
 /** The `tributary` command tree. Commands are thin: behaviour lives in *.command.ts. */
@@ -53,6 +72,49 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       const result = await validateDagsFolder(dir);
       print(options.json ? JSON.stringify(result) : formatDagsValidate(result));
       if (result.problems.length > 0) throw new CliError('', EXIT_USAGE);
+    });
+
+  program
+    .command('standalone')
+    .description(
+      'run every service in one process: scheduler, coordinator, executor, assets and the REST API',
+    )
+    .option('--dags <dir>', 'DAG bundle folder', process.env.TRIBUTARY_DAGS_DIR ?? 'examples/three-cadences')
+    .option('--data-dir <dir>', 'embedded PGlite data directory', '.tributary')
+    .option(
+      '--database-url <url>',
+      'use PostgreSQL instead of PGlite (or set DATABASE_URL)',
+      process.env.DATABASE_URL,
+    )
+    .option('--host <host>', 'API host', '127.0.0.1')
+    .option('--port <port>', 'API port', '8080')
+    .option('--slots <n>', 'executor slots (task instances at once)', '16')
+    .action(async (options) => {
+      await runStandalone(options, print, io.waitForStop ?? waitForSignal);
+    });
+
+  program
+    .command('demo')
+    .description('run an example on a simulated clock in seconds and summarise it')
+    .argument('<example>', 'example name: three-cadences')
+    .requiredOption('--from <date>', 'first revenue date (YYYY-MM-DD, Los Angeles)')
+    .requiredOption('--to <date>', 'last revenue date (YYYY-MM-DD, Los Angeles)')
+    .option('--dags <dir>', 'the example bundle folder', 'examples/three-cadences')
+    .option('--json', 'print one JSON object: {"runs": {...}, "mart": [...]}')
+    .action(async (example: string, options: { from: string; to: string; dags: string; json?: boolean }) => {
+      if (example !== 'three-cadences')
+        throw new CliError(`unknown example '${example}'; available: three-cadences`);
+      let lastPrinted = -1;
+      await runThreeCadencesDemo(options, print, (line, final) => {
+        if (io.interactive) io.stderr(`\r${line}${final ? '\n' : ''}`);
+        else {
+          const percent = Number(/(\d+)%/.exec(line)?.[1] ?? 0);
+          if (final || percent >= lastPrinted + 10) {
+            lastPrinted = percent;
+            io.stderr(`${line}\n`);
+          }
+        }
+      });
     });
 
   return program;

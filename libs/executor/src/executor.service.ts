@@ -22,7 +22,8 @@ import {
   RuntimeOptions,
   TOPIC_CATALOG,
 } from '@tributary/runtime';
-import type { SensorPredicate, TaskFunction } from '@tributary/sdk';
+import type { SensorPredicate, SqlQuery, TaskFunction } from '@tributary/sdk';
+import type { EntityManager } from 'typeorm';
 import { TaskOutcome, TryLog, runFunctionTask, runShellTask, timeoutOf } from './task-runner';
 
 export const EXECUTOR_GROUP = 'executor';
@@ -248,11 +249,23 @@ export class ExecutorService {
       logicalDate: t.logicalDate,
       dataInterval,
       conf: t.conf,
+      sql: sqlOn(this.db.manager),
+      transaction: <T>(work: (sql: SqlQuery) => Promise<T>) => this.db.transaction((em) => work(sqlOn(em))),
     };
     switch (task.kind) {
       case 'function':
         return runFunctionTask(
           registered.dag.callableOf(t.taskId) as TaskFunction,
+          context,
+          log,
+          timeoutOf(task),
+        );
+      case 'sql':
+        return runFunctionTask(
+          async (ctx) => {
+            const rows = await ctx.sql(task.sql?.query ?? '', []);
+            ctx.log.info(`statement done (${rows.length} rows returned)`);
+          },
           context,
           log,
           timeoutOf(task),
@@ -328,4 +341,20 @@ export class ExecutorService {
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
   }
+}
+
+/** TypeORM returns [rows, affected] for UPDATE/DELETE; tasks always get rows. */
+function sqlOn(manager: EntityManager): SqlQuery {
+  return async <T>(text: string, params: unknown[] = []) => {
+    const result = await manager.query(text, params);
+    if (
+      Array.isArray(result) &&
+      result.length === 2 &&
+      Array.isArray(result[0]) &&
+      typeof result[1] === 'number'
+    ) {
+      return result[0] as T[];
+    }
+    return (Array.isArray(result) ? result : []) as T[];
+  };
 }

@@ -54,6 +54,8 @@ export class SchedulerService {
   /** Deploys a loaded bundle: upserts its DAGs, deactivates DAGs it no longer has, plans next runs. */
   async deployBundle(registry: DagRegistry): Promise<void> {
     const now = this.clock.now();
+    // A first deploy anchors interval DAGs without a start date: on a whole minute, not at 11:15:06.174.
+    const deployedAt = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
     await this.db.transaction(async (em) => {
       for (const { definition, file } of registry.all()) {
         await em.query(
@@ -61,7 +63,7 @@ export class SchedulerService {
              deployed_at, updated_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
            ON CONFLICT (dag_id) DO UPDATE SET bundle_version = $2, file = $3, definition = $4, timezone = $5,
-             schedule_kind = $6, schedule_description = $7, is_active = true, updated_at = $8`,
+             schedule_kind = $6, schedule_description = $7, is_active = true, updated_at = EXCLUDED.updated_at`,
           [
             definition.dagId,
             registry.bundleVersion,
@@ -70,7 +72,7 @@ export class SchedulerService {
             definition.timezone,
             definition.schedule.kind,
             describeSchedule(definition),
-            now,
+            deployedAt,
           ],
         );
         await this.replan(em, definition.dagId, now);

@@ -7,6 +7,9 @@ export interface TaskLogger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** Runs one SQL statement against the orchestrator's database (the `warehouse` schema lives there too). */
+export type SqlQuery = <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
+
 /** What a function task receives. Partition your data on `logicalDate`, never on "now". */
 export interface TaskContext {
   dagId: string;
@@ -22,6 +25,10 @@ export interface TaskContext {
   log: TaskLogger;
   /** Aborted when the task times out or the executor shuts down. */
   signal: AbortSignal;
+  /** One statement, committed on its own. */
+  sql: SqlQuery;
+  /** Several statements that commit together or not at all (e.g. land a batch and move its high-water mark). */
+  transaction<T>(work: (sql: SqlQuery) => Promise<T>): Promise<T>;
 }
 
 export type TaskFunction = (context: TaskContext) => unknown | Promise<unknown>;

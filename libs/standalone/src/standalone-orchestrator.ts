@@ -79,7 +79,6 @@ export class StandaloneOrchestrator {
         { logger: options.logger ?? options.logLevels ?? ['error', 'warn'], abortOnError: false },
       );
       app.useGlobalPipes(validationPipe());
-      app.enableShutdownHooks();
       app.connectMicroservice(
         { strategy: new TransportServer(transport, topics) },
         { inheritAppConfig: true },
