@@ -240,7 +240,7 @@ export class CoordinatorService {
         [runPk, p.triggeringAssetEventIds],
       );
     }
-    await this.advanceDag(em, def);
+    await this.advanceDag(em, def, runPk);
   }
 
   private async applyTaskResult(em: EntityManager, p: TaskEventPayload): Promise<void> {
@@ -278,7 +278,7 @@ export class CoordinatorService {
         p.retryable !== false,
       );
     }
-    await this.advanceDag(em, def);
+    await this.advanceDag(em, def, ti.run_pk);
   }
 
   /** A try failed: retry the TI alone after its delay (a DB timer), or fail it for good. */
@@ -326,13 +326,14 @@ export class CoordinatorService {
     const [ti] = await em.query(`SELECT dag_id FROM task_instances WHERE id = $1`, [payload.tiId]);
     if (!ti) return;
     const def = await this.lockDag(em, ti.dag_id);
-    const [row]: TiRow[] = await em.query(
-      `SELECT id, task_id, state, try_number, continues_try, tries_before_clear FROM task_instances WHERE id = $1 FOR UPDATE`,
+    const [row]: (TiRow & { run_pk: string })[] = await em.query(
+      `SELECT id, run_pk, task_id, state, try_number, continues_try, tries_before_clear FROM task_instances
+       WHERE id = $1 FOR UPDATE`,
       [payload.tiId],
     );
     if (row && row.state === 'up_for_retry' && row.try_number === payload.tryNumber) {
       await this.setState(em, row, 'resume', this.clock.now());
-      await this.advanceDag(em, def);
+      await this.advanceDag(em, def, row.run_pk);
     }
   }
 
@@ -349,7 +350,7 @@ export class CoordinatorService {
       await this.db.transaction(async (em) => {
         const def = await this.lockDag(em, candidate.dag_id);
         const [ti] = await em.query(
-          `SELECT ti.id, ti.task_id, ti.state, ti.try_number, ti.continues_try, ti.tries_before_clear, ti.worker, r.run_id
+          `SELECT ti.id, ti.run_pk, ti.task_id, ti.state, ti.try_number, ti.continues_try, ti.tries_before_clear, ti.worker, r.run_id
            FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_pk WHERE ti.id = $1 FOR UPDATE OF ti`,
           [candidate.id],
         );
@@ -367,7 +368,7 @@ export class CoordinatorService {
           'worker_lost',
           true,
         );
-        await this.advanceDag(em, def);
+        await this.advanceDag(em, def, ti.run_pk);
       });
     }
     return lost.length;
@@ -378,41 +379,54 @@ export class CoordinatorService {
    * logical date first), settles trigger rules, dispatches ready TIs up to maxActiveTasks,
    * and finishes runs whose TIs are all done. Repeats while a finished run frees a slot.
    */
-  private async advanceDag(em: EntityManager, def: DagDefinition): Promise<void> {
+  private async advanceDag(em: EntityManager, def: DagDefinition, focusRunPk?: string): Promise<void> {
     for (let round = 0; round < 100; round++) {
-      await this.startQueuedRuns(em, def);
-      const runs: RunRow[] = await em.query(
-        `SELECT id, run_id, dag_id, state, logical_date, data_interval_start, data_interval_end, bundle_version
-         FROM dag_runs WHERE dag_id = $1 AND state = 'running' ORDER BY logical_date, id`,
-        [def.dagId],
-      );
+      const started = await this.startQueuedRuns(em, def);
       const [{ active }] = await em.query(
         `SELECT count(*)::int AS active FROM task_instances WHERE dag_id = $1 AND state IN ('queued', 'running')`,
         [def.dagId],
       );
+      const [{ slot_starved: starved }] = await em.query(`SELECT slot_starved FROM dags WHERE dag_id = $1`, [
+        def.dagId,
+      ]);
+      // Only the run an event touched can have changed, unless runs just started or others wait for a slot.
+      const everyRun = round > 0 || started > 0 || starved || focusRunPk === undefined;
+      const runs: RunRow[] = await em.query(
+        `SELECT id, run_id, dag_id, state, logical_date, data_interval_start, data_interval_end, bundle_version
+         FROM dag_runs WHERE dag_id = $1 AND state = 'running' AND ($2::bigint IS NULL OR id = $2)
+         ORDER BY logical_date, id`,
+        [def.dagId, everyRun ? null : focusRunPk],
+      );
       let slots = def.maxActiveTasks - active;
       let finished = 0;
+      let waiting = false;
       for (const run of runs) {
         const outcome = await this.evaluateRun(em, def, run, slots);
         slots = outcome.slots;
+        waiting ||= outcome.waitingForSlot;
         if (outcome.finished) finished++;
+      }
+      if (everyRun || waiting) {
+        await em.query(`UPDATE dags SET slot_starved = $2 WHERE dag_id = $1`, [def.dagId, waiting]);
       }
       if (finished === 0) return;
     }
   }
 
-  private async startQueuedRuns(em: EntityManager, def: DagDefinition): Promise<void> {
+  /** Returns how many runs it started. */
+  private async startQueuedRuns(em: EntityManager, def: DagDefinition): Promise<number> {
     const [{ running }] = await em.query(
       `SELECT count(*)::int AS running FROM dag_runs WHERE dag_id = $1 AND state = 'running'`,
       [def.dagId],
     );
     const free = def.maxActiveRuns - running;
-    if (free <= 0) return;
-    await em.query(
+    if (free <= 0) return 0;
+    const [, started] = await em.query(
       `UPDATE dag_runs SET state = 'running', started_at = $3 WHERE id IN (
          SELECT id FROM dag_runs WHERE dag_id = $1 AND state = 'queued' ORDER BY logical_date, id LIMIT $2)`,
       [def.dagId, free, this.clock.now()],
     );
+    return started;
   }
 
   private async evaluateRun(
@@ -420,7 +434,7 @@ export class CoordinatorService {
     def: DagDefinition,
     run: RunRow,
     slots: number,
-  ): Promise<{ slots: number; finished: boolean }> {
+  ): Promise<{ slots: number; finished: boolean; waitingForSlot: boolean }> {
     const now = this.clock.now();
     const tis: TiRow[] = await em.query(
       `SELECT id, task_id, state, try_number, continues_try, tries_before_clear FROM task_instances WHERE run_pk = $1`,
@@ -428,6 +442,7 @@ export class CoordinatorService {
     );
     const byTask = new Map(tis.map((t) => [t.task_id, t]));
     const tasks = new Map(def.tasks.map((t) => [t.taskId, t]));
+    let waitingForSlot = false;
     for (const taskId of topologicalOrder(def.tasks)) {
       const ti = byTask.get(taskId);
       const task = tasks.get(taskId);
@@ -439,16 +454,17 @@ export class CoordinatorService {
       else if (decision === 'run' && slots > 0) {
         await this.dispatch(em, run, ti, now);
         slots--;
-      }
+      } else if (decision === 'run') waitingForSlot = true;
     }
-    if (!tis.every((t) => isTerminalTaskInstanceState(t.state))) return { slots, finished: false };
+    if (!tis.every((t) => isTerminalTaskInstanceState(t.state)))
+      return { slots, finished: false, waitingForSlot };
     const failed = tis.some((t) => t.state === 'failed' || t.state === 'upstream_failed');
     await em.query(`UPDATE dag_runs SET state = $2, ended_at = $3 WHERE id = $1`, [
       run.id,
       transitionRun('running', failed ? 'fail' : 'succeed'),
       now,
     ]);
-    return { slots, finished: true };
+    return { slots, finished: true, waitingForSlot };
   }
 
   private async dispatch(em: EntityManager, run: RunRow, ti: TiRow, now: Date): Promise<void> {

@@ -16,7 +16,10 @@ describe('Database on embedded PGlite', () => {
   it('applies the migrations once and records them', async () => {
     expect(await db.migrate()).toEqual([]);
     const rows = await db.manager.query(`SELECT name FROM migrations ORDER BY id`);
-    expect(rows.map((r: { name: string }) => r.name)).toEqual(['InitialSchema1763683200000']);
+    expect(rows.map((r: { name: string }) => r.name)).toEqual([
+      'InitialSchema1763683200000',
+      'DagSlotStarved1763769600000',
+    ]);
   });
 
   const insertDag = (dagId: string) =>

@@ -21,6 +21,8 @@ export class DagEntity {
   lastIntervalStart!: Date | null;
   @Column({ name: 'last_interval_end', type: 'timestamptz', nullable: true }) lastIntervalEnd!: Date | null;
   @Column({ name: 'next_logical_date', type: 'timestamptz', nullable: true }) nextLogicalDate!: Date | null;
+  /** Ready task instances are waiting for a maxActiveTasks slot somewhere in this DAG's runs. */
+  @Column({ name: 'slot_starved', type: 'boolean', default: false }) slotStarved!: boolean;
   /** When the scheduler must look at this DAG again (null: not clock-scheduled, or past its end date). */
   @Column({ name: 'next_run_after', type: 'timestamptz', nullable: true }) nextRunAfter!: Date | null;
 }

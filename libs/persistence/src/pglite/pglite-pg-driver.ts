@@ -105,6 +105,7 @@ export class PgliteClient extends EventEmitter {
   ): Promise<PgLikeResult> {
     const cb = typeof params === 'function' ? params : callback;
     const values = Array.isArray(params) ? params : [];
+    const t0 = process.hrtime.bigint();
     try {
       // Parameterised statements use the extended protocol (one statement); plain SQL may hold several.
       const raw: Results =
@@ -118,6 +119,7 @@ export class PgliteClient extends EventEmitter {
         fields: raw.fields,
       };
       cb?.(null, result);
+      if (process.env.TRIBUTARY_QUERY_STATS) recordStat(text, Number(process.hrtime.bigint() - t0) / 1e6);
       return result;
     } catch (error) {
       cb?.(error as Error);
@@ -145,4 +147,16 @@ function toParameter(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(toParameter);
   if (typeof value === 'object') return JSON.stringify(value);
   return value;
+}
+
+const stats = new Map<string, { n: number; ms: number }>();
+function recordStat(text: string, ms: number): void {
+  const key = text.replace(/\s+/g, ' ').slice(0, 90);
+  const s = stats.get(key) ?? { n: 0, ms: 0 };
+  s.n++;
+  s.ms += ms;
+  stats.set(key, s);
+}
+export function queryStats(): { sql: string; n: number; ms: number }[] {
+  return [...stats.entries()].map(([sql, s]) => ({ sql, ...s })).sort((a, b) => b.ms - a.ms);
 }
