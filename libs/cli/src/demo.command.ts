@@ -10,7 +10,16 @@ export interface DemoOptions {
   to: string;
   dags: string;
   json?: boolean;
+  /** Inject a few failures (on by default) so the summary shows task instances recovering by retry. */
+  faults?: boolean;
 }
+
+/** Failures the demo injects: [dagId, taskId, how many tries fail]. Each is retried as a task instance. */
+export const DEMO_FAULTS: [string, string, number][] = [
+  ['kafka_events_to_raw', 'land', 2],
+  ['stripe_payments_to_raw', 'land', 1],
+  ['salesforce_to_raw', 'fetch_accounts', 1],
+];
 
 export interface MartRow {
   account_id: string;
@@ -68,6 +77,7 @@ export async function runThreeCadencesDemo(
     throw error;
   }
   try {
+    if (options.faults !== false) await injectDemoFaults(orchestrator, options.dags);
     const total = end.toMillis() - start.toMillis();
     await orchestrator.advanceTo(end.toJSDate(), (now) => {
       const done = Math.min(1, (now.getTime() - start.toMillis()) / total);
@@ -85,6 +95,22 @@ export async function runThreeCadencesDemo(
   } finally {
     await orchestrator.stop();
   }
+}
+
+/** Uses the example's own fault-injection helper (the bundle's TypeScript loader is registered by now). */
+async function injectDemoFaults(o: StandaloneOrchestrator, dags: string): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const warehouse = require(path.resolve(dags, 'warehouse.ts')) as {
+    injectFaults?: (
+      sql: (text: string, params?: unknown[]) => Promise<unknown[]>,
+      dagId: string,
+      taskId: string,
+      count: number,
+    ) => Promise<void>;
+  };
+  if (!warehouse.injectFaults) return;
+  const sql = (text: string, params: unknown[] = []) => o.db.manager.query(text, params);
+  for (const [dagId, taskId, count] of DEMO_FAULTS) await warehouse.injectFaults(sql, dagId, taskId, count);
 }
 
 async function summarize(o: StandaloneOrchestrator, from: string, to: string): Promise<DemoSummary> {

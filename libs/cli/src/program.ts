@@ -101,21 +101,27 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .requiredOption('--to <date>', 'last revenue date (YYYY-MM-DD, Los Angeles)')
     .option('--dags <dir>', 'the example bundle folder', 'examples/three-cadences')
     .option('--json', 'print one JSON object: {"runs": {...}, "mart": [...]}')
-    .action(async (example: string, options: { from: string; to: string; dags: string; json?: boolean }) => {
-      if (example !== 'three-cadences')
-        throw new CliError(`unknown example '${example}'; available: three-cadences`);
-      let lastPrinted = -1;
-      await runThreeCadencesDemo(options, print, (line, final) => {
-        if (io.interactive) io.stderr(`\r${line}${final ? '\n' : ''}`);
-        else {
-          const percent = Number(/(\d+)%/.exec(line)?.[1] ?? 0);
-          if (final || percent >= lastPrinted + 10) {
-            lastPrinted = percent;
-            io.stderr(`${line}\n`);
+    .option('--no-faults', 'do not inject the few task failures that show retries at work')
+    .action(
+      async (
+        example: string,
+        options: { from: string; to: string; dags: string; json?: boolean; faults: boolean },
+      ) => {
+        if (example !== 'three-cadences')
+          throw new CliError(`unknown example '${example}'; available: three-cadences`);
+        let lastPrinted = -1;
+        await runThreeCadencesDemo(options, print, (line, final) => {
+          if (io.interactive) io.stderr(`\r${line}${final ? '\n' : ''}`);
+          else {
+            const percent = Number(/(\d+)%/.exec(line)?.[1] ?? 0);
+            if (final || percent >= lastPrinted + 10) {
+              lastPrinted = percent;
+              io.stderr(`${line}\n`);
+            }
           }
-        }
-      });
-    });
+        });
+      },
+    );
 
   return program;
 }

@@ -27,7 +27,11 @@ export interface TaskContext {
   signal: AbortSignal;
   /** One statement, committed on its own. */
   sql: SqlQuery;
-  /** Several statements that commit together or not at all (e.g. land a batch and move its high-water mark). */
+  /**
+   * Several statements that commit together or not at all (e.g. land a batch and move its
+   * high-water mark). Inside `work`, use the `sql` it is given, not `ctx.sql`: on the embedded
+   * database a second statement outside the transaction would wait for it to end.
+   */
   transaction<T>(work: (sql: SqlQuery) => Promise<T>): Promise<T>;
 }
 
