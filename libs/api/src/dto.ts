@@ -1,3 +1,5 @@
+// Decorators below need the metadata polyfill even when this library is imported first.
+import 'reflect-metadata';
 import { IsBoolean, IsISO8601, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 
 export class TriggerRunDto {

@@ -8,6 +8,7 @@ import {
   ValidationPipe,
 } from '@nestjs/common';
 import { IllegalTransitionError } from '@tributary/domain';
+import { Observable, throwError } from 'rxjs';
 import { NotFoundError } from '@tributary/coordinator';
 
 /** Bodies and queries are validated: unknown fields and bad values are a 400 that lists every field. */
@@ -35,7 +36,9 @@ export function validationPipe(): ValidationPipe {
 /** Domain errors as HTTP: unknown things are 404, illegal transitions 409; everything is JSON with a code. */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
+    // Global filters also see message handlers' errors: hand those back to the transport untouched.
+    if (host.getType() !== 'http') return throwError(() => exception);
     const response = host
       .switchToHttp()
       .getResponse<{ status(code: number): { json(body: unknown): void } }>();

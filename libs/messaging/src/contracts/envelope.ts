@@ -1,3 +1,5 @@
+// Decorators below need the metadata polyfill even when this library is imported first.
+import 'reflect-metadata';
 import { randomUUID } from 'crypto';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsNotEmpty, IsObject, IsString, Min, ValidateNested } from 'class-validator';

@@ -1,3 +1,5 @@
+// Decorators below need the metadata polyfill even when this library is imported first.
+import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
   IsArray,

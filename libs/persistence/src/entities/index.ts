@@ -1,3 +1,5 @@
+// Decorators below need the metadata polyfill even when this library is imported first.
+import 'reflect-metadata';
 import { AssetDagQueueEntity, AssetEntity, AssetEventEntity, RunAssetEventEntity } from './asset.entity';
 import { DagRunEntity } from './dag-run.entity';
 import { DagEntity } from './dag.entity';
