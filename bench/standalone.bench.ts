@@ -43,6 +43,8 @@ async function main(): Promise<void> {
   const o = await StandaloneOrchestrator.start({
     dagsDir: dir,
     dataDir: 'memory://',
+    // BENCH_DATABASE_URL=postgres://... measures on a PostgreSQL server instead of embedded PGlite.
+    databaseUrl: process.env.BENCH_DATABASE_URL,
     http: false,
     logLevels: ['error'],
     executorSlots: 32,
@@ -82,7 +84,7 @@ async function main(): Promise<void> {
         memoryGiB: Math.round(os.totalmem() / 2 ** 30),
         node: process.version,
       },
-      database: 'PGlite (embedded, in memory)',
+      database: process.env.BENCH_DATABASE_URL ? 'PostgreSQL (pg pool)' : 'PGlite (embedded, in memory)',
       transport: 'in-process',
       throughput: {
         runs: RUNS,

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { DateTime } from 'luxon';
 import { DagValidationError } from '@tributary/domain';
@@ -99,8 +100,10 @@ export async function runThreeCadencesDemo(
 
 /** Uses the example's own fault-injection helper (the bundle's TypeScript loader is registered by now). */
 async function injectDemoFaults(o: StandaloneOrchestrator, dags: string): Promise<void> {
+  const helper = path.resolve(dags, 'warehouse.ts');
+  if (!fs.existsSync(helper)) return;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const warehouse = require(path.resolve(dags, 'warehouse.ts')) as {
+  const warehouse = require(helper) as {
     injectFaults?: (
       sql: (text: string, params?: unknown[]) => Promise<unknown[]>,
       dagId: string,
