@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { ManualClock } from '@tributary/runtime';
 import type { SqlQuery } from '@tributary/sdk';
+import { queryRows } from '@tributary/persistence';
 import { StandaloneOrchestrator } from '@tributary/standalone';
 import {
   ACCOUNTS,
@@ -31,13 +32,9 @@ async function start(at: string): Promise<StandaloneOrchestrator> {
   });
 }
 
-/** The example's helpers take the tasks' SqlQuery; TypeORM returns [rows, affected] for UPDATE. */
+/** The example's helpers take the tasks' SqlQuery: rows back, whatever the statement. */
 function sqlOf(o: StandaloneOrchestrator): SqlQuery {
-  return (async (text: string, params: unknown[] = []) => {
-    const result = await o.db.manager.query(text, params);
-    const withCount = Array.isArray(result) && result.length === 2 && typeof result[1] === 'number';
-    return withCount && Array.isArray(result[0]) ? result[0] : result;
-  }) as SqlQuery;
+  return (<T>(text: string, params: unknown[] = []) => queryRows<T>(o.db.manager, text, params)) as SqlQuery;
 }
 
 /** Timestamps come back as Date, bound parameters are strings: compare both as ISO text. */

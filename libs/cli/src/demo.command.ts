@@ -46,7 +46,7 @@ const ZONE = 'America/Los_Angeles';
 export async function runThreeCadencesDemo(
   options: DemoOptions,
   out: (text: string) => void,
-  progress: (text: string, final?: boolean) => void,
+  progress: (line: string, fraction: number, final: boolean) => void,
 ): Promise<DemoSummary> {
   const from = DateTime.fromISO(options.from, { zone: ZONE });
   const to = DateTime.fromISO(options.to, { zone: ZONE });
@@ -84,9 +84,11 @@ export async function runThreeCadencesDemo(
       const done = Math.min(1, (now.getTime() - start.toMillis()) / total);
       progress(
         progressLine(done, DateTime.fromJSDate(now, { zone: ZONE }).toFormat("yyyy-MM-dd HH:mm 'LA'")),
+        done,
+        false,
       );
     });
-    progress(progressLine(1, 'done'), true);
+    progress(progressLine(1, 'done'), 1, true);
     const summary = await summarize(orchestrator, from.toISODate()!, to.toISODate()!);
     const [{ retried }] = await orchestrator.db.manager.query(
       `SELECT count(DISTINCT ti_id)::int AS retried FROM task_instance_tries WHERE try_number > 1`,

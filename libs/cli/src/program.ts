@@ -110,10 +110,11 @@ export function buildProgram(io: CliIO = defaultIO): Command {
         if (example !== 'three-cadences')
           throw new CliError(`unknown example '${example}'; available: three-cadences`);
         let lastPrinted = -1;
-        await runThreeCadencesDemo(options, print, (line, final) => {
+        await runThreeCadencesDemo(options, print, (line, fraction, final) => {
           if (io.interactive) io.stderr(`\r${line}${final ? '\n' : ''}`);
           else {
-            const percent = Number(/(\d+)%/.exec(line)?.[1] ?? 0);
+            // Not a terminal (CI, a pipe): one line per 10%, not one per step.
+            const percent = Math.round(fraction * 100);
             if (final || percent >= lastPrinted + 10) {
               lastPrinted = percent;
               io.stderr(`${line}\n`);

@@ -7,6 +7,7 @@ import {
   TaskInstanceEvent,
   TaskInstanceState,
   decideAfterFailure,
+  downstreamTaskIds,
   evaluateTriggerRule,
   isTerminalTaskInstanceState,
   retryPolicyFrom,
@@ -136,13 +137,15 @@ export class CoordinatorService {
     options: { downstream?: boolean } = {},
   ): Promise<string[]> {
     const cleared = await this.db.transaction(async (em) => {
-      const def = await this.lockDag(em, dagId);
+      const locked = await this.lockDag(em, dagId);
+      const def = locked.def;
       const run = await this.findRun(em, dagId, runId);
       const unknown = taskIds.filter((t) => !def.tasks.some((d) => d.taskId === t));
       if (unknown.length)
         throw new NotFoundError(`DAG '${dagId}' has no task ${unknown.map((t) => `'${t}'`).join(', ')}`);
       const selected = new Set(taskIds);
-      if (options.downstream) for (const t of taskIds) downstreamOf(def, t).forEach((d) => selected.add(d));
+      if (options.downstream)
+        for (const t of taskIds) downstreamTaskIds(def.tasks, t).forEach((d) => selected.add(d));
       const tis: TiRow[] = await em.query(
         `SELECT id, task_id, state, try_number, continues_try, tries_before_clear FROM task_instances
          WHERE run_pk = $1 AND task_id = ANY($2::text[]) FOR UPDATE`,
@@ -166,7 +169,7 @@ export class CoordinatorService {
           transitionRun(run.state, 'resume'),
         ]);
       }
-      await this.advanceDag(em, def);
+      await this.advanceDag(em, locked);
       return done.sort();
     });
     this.relay.kick();
@@ -176,7 +179,7 @@ export class CoordinatorService {
   /** The deliberate whole-run rerun: every TI back to scheduled, the run queued again. */
   async rerunRun(dagId: string, runId: string): Promise<void> {
     await this.db.transaction(async (em) => {
-      const def = await this.lockDag(em, dagId);
+      const locked = await this.lockDag(em, dagId);
       const run = await this.findRun(em, dagId, runId);
       const next = transitionRun(run.state as 'success' | 'failed', 'rerun');
       await em.query(
@@ -188,14 +191,14 @@ export class CoordinatorService {
         run.id,
         next,
       ]);
-      await this.advanceDag(em, def);
+      await this.advanceDag(em, locked);
     });
     this.relay.kick();
   }
 
   private async createRun(em: EntityManager, p: RunRequestedPayload): Promise<void> {
     const [dag] = await em.query(
-      `SELECT definition, bundle_version, is_active FROM dags WHERE dag_id = $1 FOR UPDATE`,
+      `SELECT definition, bundle_version, is_active, slot_starved FROM dags WHERE dag_id = $1 FOR UPDATE`,
       [p.dagId],
     );
     if (!dag || !dag.is_active) {
@@ -240,11 +243,12 @@ export class CoordinatorService {
         [runPk, p.triggeringAssetEventIds],
       );
     }
-    await this.advanceDag(em, def, runPk);
+    await this.advanceDag(em, { def, slotStarved: dag.slot_starved }, runPk);
   }
 
   private async applyTaskResult(em: EntityManager, p: TaskEventPayload): Promise<void> {
-    const def = await this.lockDag(em, p.dagId);
+    const locked = await this.lockDag(em, p.dagId);
+    const def = locked.def;
     const [ti] = await em.query(
       `SELECT ti.id, ti.task_id, ti.state, ti.try_number, ti.continues_try, ti.tries_before_clear,
               r.id AS run_pk, r.run_id, r.logical_date, r.data_interval_start, r.data_interval_end
@@ -278,7 +282,7 @@ export class CoordinatorService {
         p.retryable !== false,
       );
     }
-    await this.advanceDag(em, def, ti.run_pk);
+    await this.advanceDag(em, locked, ti.run_pk);
   }
 
   /** A try failed: retry the TI alone after its delay (a DB timer), or fail it for good. */
@@ -325,7 +329,7 @@ export class CoordinatorService {
     if (kind !== 'retry') return;
     const [ti] = await em.query(`SELECT dag_id FROM task_instances WHERE id = $1`, [payload.tiId]);
     if (!ti) return;
-    const def = await this.lockDag(em, ti.dag_id);
+    const locked = await this.lockDag(em, ti.dag_id);
     const [row]: (TiRow & { run_pk: string })[] = await em.query(
       `SELECT id, run_pk, task_id, state, try_number, continues_try, tries_before_clear FROM task_instances
        WHERE id = $1 FOR UPDATE`,
@@ -333,7 +337,7 @@ export class CoordinatorService {
     );
     if (row && row.state === 'up_for_retry' && row.try_number === payload.tryNumber) {
       await this.setState(em, row, 'resume', this.clock.now());
-      await this.advanceDag(em, def, row.run_pk);
+      await this.advanceDag(em, locked, row.run_pk);
     }
   }
 
@@ -348,7 +352,8 @@ export class CoordinatorService {
     );
     for (const candidate of lost) {
       await this.db.transaction(async (em) => {
-        const def = await this.lockDag(em, candidate.dag_id);
+        const locked = await this.lockDag(em, candidate.dag_id);
+        const def = locked.def;
         const [ti] = await em.query(
           `SELECT ti.id, ti.run_pk, ti.task_id, ti.state, ti.try_number, ti.continues_try, ti.tries_before_clear, ti.worker, r.run_id
            FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_pk WHERE ti.id = $1 FOR UPDATE OF ti`,
@@ -368,7 +373,7 @@ export class CoordinatorService {
           'worker_lost',
           true,
         );
-        await this.advanceDag(em, def, ti.run_pk);
+        await this.advanceDag(em, locked, ti.run_pk);
       });
     }
     return lost.length;
@@ -379,16 +384,15 @@ export class CoordinatorService {
    * logical date first), settles trigger rules, dispatches ready TIs up to maxActiveTasks,
    * and finishes runs whose TIs are all done. Repeats while a finished run frees a slot.
    */
-  private async advanceDag(em: EntityManager, def: DagDefinition, focusRunPk?: string): Promise<void> {
+  private async advanceDag(em: EntityManager, locked: LockedDag, focusRunPk?: string): Promise<void> {
+    const def = locked.def;
+    let starved = locked.slotStarved;
     for (let round = 0; round < 100; round++) {
       const started = await this.startQueuedRuns(em, def);
       const [{ active }] = await em.query(
         `SELECT count(*)::int AS active FROM task_instances WHERE dag_id = $1 AND state IN ('queued', 'running')`,
         [def.dagId],
       );
-      const [{ slot_starved: starved }] = await em.query(`SELECT slot_starved FROM dags WHERE dag_id = $1`, [
-        def.dagId,
-      ]);
       // Only the run an event touched can have changed, unless runs just started or others wait for a slot.
       const everyRun = round > 0 || started > 0 || starved || focusRunPk === undefined;
       const runs: RunRow[] = await em.query(
@@ -406,8 +410,10 @@ export class CoordinatorService {
         waiting ||= outcome.waitingForSlot;
         if (outcome.finished) finished++;
       }
-      if (everyRun || waiting) {
+      // The flag is rewritten only when it changes; the row is already locked and read.
+      if ((everyRun || waiting) && waiting !== starved) {
         await em.query(`UPDATE dags SET slot_starved = $2 WHERE dag_id = $1`, [def.dagId, waiting]);
+        starved = waiting;
       }
       if (finished === 0) return;
     }
@@ -571,10 +577,13 @@ export class CoordinatorService {
     );
   }
 
-  private async lockDag(em: EntityManager, dagId: string): Promise<DagDefinition> {
-    const [row] = await em.query(`SELECT definition FROM dags WHERE dag_id = $1 FOR UPDATE`, [dagId]);
+  /** Locks the DAG row (every change to a DAG's runs and TIs holds it) and returns what it says. */
+  private async lockDag(em: EntityManager, dagId: string): Promise<LockedDag> {
+    const [row] = await em.query(`SELECT definition, slot_starved FROM dags WHERE dag_id = $1 FOR UPDATE`, [
+      dagId,
+    ]);
     if (!row) throw new NotFoundError(`no DAG '${dagId}'`);
-    return row.definition;
+    return { def: row.definition, slotStarved: row.slot_starved };
   }
 
   private async findRun(em: EntityManager, dagId: string, runId: string): Promise<RunRow> {
@@ -588,23 +597,15 @@ export class CoordinatorService {
   }
 }
 
+/** A DAG row held under `FOR UPDATE`: its definition and whether ready TIs wait for a slot. */
+interface LockedDag {
+  def: DagDefinition;
+  slotStarved: boolean;
+}
+
 export class NotFoundError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'NotFoundError';
   }
-}
-
-function downstreamOf(def: DagDefinition, taskId: string): Set<string> {
-  const found = new Set<string>();
-  const visit = (id: string) => {
-    for (const task of def.tasks) {
-      if (task.upstreams.includes(id) && !found.has(task.taskId)) {
-        found.add(task.taskId);
-        visit(task.taskId);
-      }
-    }
-  };
-  visit(taskId);
-  return found;
 }

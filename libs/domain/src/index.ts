@@ -4,6 +4,7 @@ export * from './time/timezone';
 export * from './time/duration';
 export * from './time/date-input';
 export * from './text/suggest';
+export * from './text/hash';
 export * from './cron/cron-expression';
 export * from './cron/cron-description';
 export * from './timetable/timetable';

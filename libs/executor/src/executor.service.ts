@@ -10,7 +10,7 @@ import {
   enqueueOutbox,
   envelope,
 } from '@tributary/messaging';
-import { Database } from '@tributary/persistence';
+import { Database, queryRows } from '@tributary/persistence';
 import {
   CLOCK,
   Clock,
@@ -38,6 +38,18 @@ interface ClaimedTry {
   dataIntervalStart: Date | null;
   dataIntervalEnd: Date | null;
   conf: Record<string, unknown>;
+}
+
+interface ClaimRow {
+  id: string;
+  dag_id: string;
+  run_id: string;
+  task_id: string;
+  try_number: number;
+  logical_date: Date;
+  data_interval_start: Date | null;
+  data_interval_end: Date | null;
+  conf: Record<string, unknown> | null;
 }
 
 /** Counts free executor slots; `acquire` waits for one (backpressure on the command consumer). */
@@ -154,7 +166,8 @@ export class ExecutorService {
   private async claim(tiId: string, tryNumber: number): Promise<ClaimedTry | null> {
     return this.db.transaction(async (em) => {
       const now = this.clock.now();
-      const rows = await em.query(
+      const [row] = await queryRows<ClaimRow>(
+        em,
         `UPDATE task_instances ti SET state = 'running', worker = $3, started_at = $4, updated_at = $4
          FROM dag_runs r
          WHERE ti.id = $1 AND ti.state = 'queued' AND ti.try_number = $2 AND r.id = ti.run_pk
@@ -162,7 +175,6 @@ export class ExecutorService {
                    r.data_interval_end, r.conf`,
         [tiId, tryNumber, this.workerId, now],
       );
-      const row = Array.isArray(rows[0]) ? rows[0][0] : rows[0];
       if (!row) return null;
       await em.query(
         `UPDATE task_instance_tries SET state = 'running', worker = $3, started_at = $4 WHERE ti_id = $1 AND try_number = $2`,
@@ -343,18 +355,7 @@ export class ExecutorService {
   }
 }
 
-/** TypeORM returns [rows, affected] for UPDATE/DELETE; tasks always get rows. */
+/** Tasks always get rows back, whatever the statement. */
 function sqlOn(manager: EntityManager): SqlQuery {
-  return async <T>(text: string, params: unknown[] = []) => {
-    const result = await manager.query(text, params);
-    if (
-      Array.isArray(result) &&
-      result.length === 2 &&
-      Array.isArray(result[0]) &&
-      typeof result[1] === 'number'
-    ) {
-      return result[0] as T[];
-    }
-    return (Array.isArray(result) ? result : []) as T[];
-  };
+  return <T>(text: string, params: unknown[] = []) => queryRows<T>(manager, text, params);
 }

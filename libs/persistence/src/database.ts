@@ -101,6 +101,27 @@ export class Database {
   }
 }
 
+/**
+ * Runs one statement and returns its rows, whatever the command: TypeORM's postgres driver
+ * returns `[rows, affected]` for UPDATE and DELETE and plain rows otherwise.
+ */
+export async function queryRows<T = Record<string, unknown>>(
+  manager: EntityManager,
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const result = await manager.query(text, params);
+  if (
+    Array.isArray(result) &&
+    result.length === 2 &&
+    Array.isArray(result[0]) &&
+    typeof result[1] === 'number'
+  ) {
+    return result[0] as T[];
+  }
+  return (Array.isArray(result) ? result : []) as T[];
+}
+
 function redact(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }

@@ -164,10 +164,7 @@ export class SchedulerService {
       await em.query(`UPDATE dags SET next_run_after = NULL WHERE dag_id = $1`, [dag.dag_id]);
       return 0;
     }
-    const last: DataInterval | null =
-      dag.last_interval_start && dag.last_interval_end
-        ? { start: dag.last_interval_start, end: dag.last_interval_end }
-        : null;
+    const last = lastIntervalOf(dag);
     const runs = dueRuns(schedule, last, now, 1000);
     for (const run of runs) {
       const payload: RunRequestedPayload = {
@@ -209,10 +206,7 @@ export class SchedulerService {
       [dagId],
     );
     const schedule = dag && runScheduleForDag(dag.definition, dag.deployed_at);
-    const last =
-      dag?.last_interval_start && dag.last_interval_end
-        ? { start: dag.last_interval_start, end: dag.last_interval_end }
-        : null;
+    const last = dag ? lastIntervalOf(dag) : null;
     const next = schedule ? nextPlannedRun(schedule, last, now) : null;
     await em.query(`UPDATE dags SET next_logical_date = $2, next_run_after = $3 WHERE dag_id = $1`, [
       dagId,
@@ -220,4 +214,13 @@ export class SchedulerService {
       next?.runAfter ?? null,
     ]);
   }
+}
+
+/** The data interval of the latest scheduled run the scheduler created for a DAG, if any. */
+function lastIntervalOf(
+  dag: Pick<DueDagRow, 'last_interval_start' | 'last_interval_end'>,
+): DataInterval | null {
+  return dag.last_interval_start && dag.last_interval_end
+    ? { start: dag.last_interval_start, end: dag.last_interval_end }
+    : null;
 }

@@ -302,6 +302,25 @@ export function findCycles(tasks: Pick<TaskDefinition, 'taskId' | 'upstreams'>[]
   return cycles;
 }
 
+/** Every task that runs after `taskId`, directly or through other tasks. */
+export function downstreamTaskIds(
+  tasks: Pick<TaskDefinition, 'taskId' | 'upstreams'>[],
+  taskId: string,
+): Set<string> {
+  const found = new Set<string>();
+  const pending = [taskId];
+  while (pending.length > 0) {
+    const current = pending.pop()!;
+    for (const task of tasks) {
+      if (task.upstreams.includes(current) && !found.has(task.taskId)) {
+        found.add(task.taskId);
+        pending.push(task.taskId);
+      }
+    }
+  }
+  return found;
+}
+
 /** Task ids in an order where every task comes after its upstreams (ties by declaration order). */
 export function topologicalOrder(tasks: Pick<TaskDefinition, 'taskId' | 'upstreams'>[]): string[] {
   const remaining = new Map(tasks.map((t) => [t.taskId, new Set(t.upstreams)]));

@@ -1,4 +1,5 @@
 import { RetryPolicyDefinition } from '../dag/dag-definition';
+import { fnv1a32 } from '../text/hash';
 import { durationMs } from '../time/duration';
 
 export interface RetryPolicy {
@@ -31,7 +32,7 @@ export function retryDelayMs(policy: RetryPolicy, failedTry: number, seed = ''):
     ? policy.retryDelayMs * Math.pow(2, Math.max(0, failedTry - 1))
     : policy.retryDelayMs;
   if (policy.maxRetryDelayMs !== undefined) delay = Math.min(delay, policy.maxRetryDelayMs);
-  if (policy.jitter > 0) delay -= delay * policy.jitter * unitHash(`${seed}#${failedTry}`);
+  if (policy.jitter > 0) delay -= (delay * policy.jitter * fnv1a32(`${seed}#${failedTry}`)) / 0x1_0000_0000;
   return Math.round(delay);
 }
 
@@ -53,14 +54,4 @@ export function decideAfterFailure(
     delayMs: retryDelayMs(policy, triesThisRound, options.seed),
     nextTry: failedTry + 1,
   };
-}
-
-/** FNV-1a of the string mapped to [0, 1). */
-function unitHash(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) / 0x1_0000_0000;
 }

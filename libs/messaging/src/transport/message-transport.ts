@@ -1,3 +1,5 @@
+import { fnv1a32 } from '@tributary/domain';
+
 /**
  * One interface, several drivers (in-process now, Kafka next). The semantics are Kafka's:
  * - a message has a key; messages with the same key go to the same partition, in order;
@@ -46,10 +48,5 @@ export interface MessageTransport {
 /** Kafka's default partitioner family: a stable hash of the key. */
 export function partitionForKey(key: string | null, partitions: number, roundRobin: () => number): number {
   if (key === null) return roundRobin() % partitions;
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    hash ^= key.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) % partitions;
+  return fnv1a32(key) % partitions;
 }

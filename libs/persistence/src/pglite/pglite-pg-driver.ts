@@ -119,7 +119,7 @@ export class PgliteClient extends EventEmitter {
         fields: raw.fields,
       };
       cb?.(null, result);
-      if (process.env.TRIBUTARY_QUERY_STATS) recordStat(text, Number(process.hrtime.bigint() - t0) / 1e6);
+      if (COLLECT_QUERY_STATS) recordStat(text, Number(process.hrtime.bigint() - t0) / 1e6);
       return result;
     } catch (error) {
       cb?.(error as Error);
@@ -149,6 +149,8 @@ function toParameter(value: unknown): unknown {
   return value;
 }
 
+/** Read once: this runs on every query. Set by `TRIBUTARY_QUERY_STATS=1 npm run bench`. */
+const COLLECT_QUERY_STATS = Boolean(process.env.TRIBUTARY_QUERY_STATS);
 const stats = new Map<string, { n: number; ms: number }>();
 function recordStat(text: string, ms: number): void {
   const key = text.replace(/\s+/g, ' ').slice(0, 90);
