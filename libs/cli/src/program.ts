@@ -3,6 +3,7 @@ import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './cli-error';
 import { explainCron, formatCronExplanation } from './cron-explain.command';
 import { formatDagsValidate, validateDagsFolder } from './dags-validate.command';
 import { runThreeCadencesDemo } from './demo.command';
+import { runMigrate, runServe } from './serve.command';
 import { runStandalone } from './standalone.command';
 
 export interface CliIO {
@@ -91,6 +92,25 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .option('--slots <n>', 'executor slots (task instances at once)', '16')
     .action(async (options) => {
       await runStandalone(options, print, io.waitForStop ?? waitForSignal);
+    });
+
+  program
+    .command('serve')
+    .description(
+      'run one service of distributed mode (api, scheduler, coordinator, executor, triggerer, assets) over Kafka and PostgreSQL; configured by environment variables (see docs/distributed.md)',
+    )
+    .argument('<service>', 'api | scheduler | coordinator | executor | triggerer | assets')
+    .action(async (service: string) => {
+      await runServe(service, process.env, print, io.waitForStop ?? waitForSignal);
+    });
+
+  program
+    .command('migrate')
+    .description(
+      'apply pending database migrations to DATABASE_URL, and deploy the DAGs of TRIBUTARY_DAGS_DIR when it is set',
+    )
+    .action(async () => {
+      await runMigrate(process.env, print);
     });
 
   program

@@ -2,5 +2,9 @@ import { Module } from '@nestjs/common';
 import { ExecutorConsumer } from './executor.consumer';
 import { ExecutorService } from './executor.service';
 
-@Module({ controllers: [ExecutorConsumer], providers: [ExecutorService], exports: [ExecutorService] })
+@Module({ providers: [ExecutorService], exports: [ExecutorService] })
 export class ExecutorModule {}
+
+/** The executor service proper: its consumer of `task.commands`. */
+@Module({ imports: [ExecutorModule], controllers: [ExecutorConsumer] })
+export class ExecutorConsumerModule {}

@@ -20,6 +20,8 @@ import {
   OUTBOX_RELAY,
   RUNTIME_OPTIONS,
   RuntimeOptions,
+  SERVICE_METRICS,
+  ServiceMetrics,
   TOPIC_CATALOG,
 } from '@tributary/runtime';
 import type { SensorPredicate, SqlQuery, TaskFunction } from '@tributary/sdk';
@@ -38,6 +40,8 @@ interface ClaimedTry {
   dataIntervalStart: Date | null;
   dataIntervalEnd: Date | null;
   conf: Record<string, unknown>;
+  queuedAt: Date | null;
+  startedAt: Date;
 }
 
 interface ClaimRow {
@@ -50,6 +54,7 @@ interface ClaimRow {
   data_interval_start: Date | null;
   data_interval_end: Date | null;
   conf: Record<string, unknown> | null;
+  queued_at: Date | null;
 }
 
 /** Counts free executor slots; `acquire` waits for one (backpressure on the command consumer). */
@@ -92,6 +97,7 @@ export class ExecutorService {
     @Inject(OUTBOX_RELAY) private readonly relay: OutboxRelay,
     @Inject(DAG_REGISTRY) private readonly registry: DagRegistry,
     @Inject(RUNTIME_OPTIONS) private readonly options: RuntimeOptions,
+    @Inject(SERVICE_METRICS) private readonly metrics: ServiceMetrics,
   ) {
     this.slots = new Slots(options.executorSlots);
   }
@@ -148,6 +154,7 @@ export class ExecutorService {
       this.slots.release();
       return;
     }
+    if (claimed.queuedAt) this.metrics.taskStarted(claimed.startedAt.getTime() - claimed.queuedAt.getTime());
     const work = this.execute(claimed)
       .catch((error) => this.logger.error(`reporting ${claimed.dagId}.${claimed.taskId} failed: ${error}`))
       .finally(() => {
@@ -172,7 +179,7 @@ export class ExecutorService {
          FROM dag_runs r
          WHERE ti.id = $1 AND ti.state = 'queued' AND ti.try_number = $2 AND r.id = ti.run_pk
          RETURNING ti.id, ti.dag_id, ti.run_id, ti.task_id, ti.try_number, r.logical_date, r.data_interval_start,
-                   r.data_interval_end, r.conf`,
+                   r.data_interval_end, r.conf, ti.queued_at`,
         [tiId, tryNumber, this.workerId, now],
       );
       if (!row) return null;
@@ -190,6 +197,8 @@ export class ExecutorService {
         dataIntervalStart: row.data_interval_start,
         dataIntervalEnd: row.data_interval_end,
         conf: row.conf ?? {},
+        queuedAt: row.queued_at,
+        startedAt: now,
       };
     });
   }
@@ -204,6 +213,7 @@ export class ExecutorService {
       outcome.kind === 'succeeded' ? 'info' : 'error',
     );
     this.tasksRun++;
+    this.metrics.taskFinished(outcome.kind, this.clock.now().getTime() - t.startedAt.getTime());
     await this.db.transaction(async (em) => {
       if (log.lines.length > 0) {
         await em.query(

@@ -4,6 +4,7 @@ export * from './contracts/events';
 export * from './contracts/decode';
 export * from './transport/message-transport';
 export * from './transport/in-process.transport';
+export * from './transport/kafka.transport';
 export * from './transport/transport-server';
 export * from './outbox/outbox';
 export * from './outbox/outbox-relay';

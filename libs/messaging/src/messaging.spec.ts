@@ -122,6 +122,7 @@ describe('outbox relay and inbox on PGlite', () => {
     async ensureTopics() {}
     async subscribe(_: Subscription) {}
     async start() {}
+    async stopConsuming() {}
     async stop() {}
     async publish(topic: string, messages: OutgoingMessage[]) {
       if (this.failures-- > 0) throw new Error('broker unavailable');

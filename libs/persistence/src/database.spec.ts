@@ -19,7 +19,22 @@ describe('Database on embedded PGlite', () => {
     expect(rows.map((r: { name: string }) => r.name)).toEqual([
       'InitialSchema1763683200000',
       'DagSlotStarved1763769600000',
+      'OutboxProducer1763856000000',
     ]);
+    expect(await db.pendingMigrations()).toEqual([]);
+  });
+
+  it('lists the migrations a database has not applied yet', async () => {
+    const fresh = await Database.open({ dataDir: 'memory://' });
+    try {
+      expect(await fresh.pendingMigrations()).toEqual([
+        'InitialSchema1763683200000',
+        'DagSlotStarved1763769600000',
+        'OutboxProducer1763856000000',
+      ]);
+    } finally {
+      await fresh.close();
+    }
   });
 
   const insertDag = (dagId: string) =>

@@ -87,6 +87,19 @@ export class Database {
     return applied.map((m) => m.name);
   }
 
+  /** Names of migrations not applied yet (a service refuses to start on an old schema). */
+  async pendingMigrations(): Promise<string[]> {
+    const [{ table }] = await this.manager.query(`SELECT to_regclass('migrations')::text AS table`);
+    const hasTable = table !== null;
+    const applied: { name: string }[] = hasTable
+      ? await this.manager.query(`SELECT name FROM migrations`)
+      : [];
+    const done = new Set(applied.map((m) => m.name));
+    return this.dataSource.migrations
+      .map((m) => m.name ?? m.constructor.name)
+      .filter((name) => !done.has(name));
+  }
+
   get manager(): EntityManager {
     return this.dataSource.manager;
   }

@@ -6,6 +6,7 @@ export const TOPIC_CATALOG = Symbol('TopicCatalog');
 export const OUTBOX_RELAY = Symbol('OutboxRelay');
 export const DAG_REGISTRY = Symbol('DagRegistry');
 export const RUNTIME_OPTIONS = Symbol('RuntimeOptions');
+export const SERVICE_METRICS = Symbol('ServiceMetrics');
 
 export interface RuntimeOptions {
   /** Identifies this process in TI rows and heartbeats. */

@@ -1,3 +1,2 @@
-export * from './runtime.module';
 export * from './standalone.module';
 export * from './standalone-orchestrator';

@@ -67,7 +67,8 @@ export class StandaloneOrchestrator {
       );
       const transport = new InProcessTransport();
       const topics = new TopicCatalog();
-      const relay = new OutboxRelay(db, transport);
+      // One process owns the whole outbox: rows a previous run left are ours to publish at once.
+      const relay = new OutboxRelay(db, transport, { orphanAfterMs: 0 });
       const runtimeOptions: RuntimeOptions = {
         workerId: options.workerId ?? `standalone-${os.hostname()}-${process.pid}`,
         executorSlots: options.executorSlots ?? 16,

@@ -1,10 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ApiModule } from '@tributary/api';
-import { AssetsModule } from '@tributary/assets';
-import { CoordinatorModule } from '@tributary/coordinator';
-import { ExecutorModule } from '@tributary/executor';
+import { AssetsConsumerModule } from '@tributary/assets';
+import { CoordinatorConsumerModule } from '@tributary/coordinator';
+import { ExecutorConsumerModule } from '@tributary/executor';
 import { SchedulerModule } from '@tributary/scheduler';
-import { RuntimeModule, RuntimeParts } from './runtime.module';
+import { RuntimeModule, RuntimeParts } from '@tributary/runtime';
 
 /** Every service module in one process (DESIGN §6, standalone mode). */
 @Module({})
@@ -15,9 +15,9 @@ export class StandaloneModule {
       imports: [
         RuntimeModule.forRoot(parts),
         SchedulerModule,
-        CoordinatorModule,
-        ExecutorModule,
-        AssetsModule,
+        CoordinatorConsumerModule,
+        ExecutorConsumerModule,
+        AssetsConsumerModule,
         ApiModule,
       ],
     };

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Database } from '@tributary/persistence';
 import { MessageTransport, OutgoingMessage } from '../transport/message-transport';
+import { OUTBOX_PRODUCER_ID } from './outbox';
 
 export interface OutboxRelayOptions {
   batchSize?: number;
@@ -8,6 +9,11 @@ export interface OutboxRelayOptions {
   sweepIntervalMs?: number;
   /** Published rows older than this are deleted by the sweep. */
   retainPublishedMs?: number;
+  /**
+   * Unpublished rows of another process older than this are taken over (their writer
+   * crashed or cannot reach the broker). Both may then publish a row: consumers dedupe.
+   */
+  orphanAfterMs?: number;
 }
 
 interface OutboxRow {
@@ -29,6 +35,7 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly sweepIntervalMs: number;
   private readonly retainPublishedMs: number;
+  private readonly orphanAfterMs: number;
   private cursor = 0n;
   private readonly inFlight = new Set<string>();
   private readonly inFlightPublishes = new Set<Promise<void>>();
@@ -47,6 +54,7 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 500;
     this.sweepIntervalMs = options.sweepIntervalMs ?? 1000;
     this.retainPublishedMs = options.retainPublishedMs ?? 60 * 60 * 1000;
+    this.orphanAfterMs = options.orphanAfterMs ?? 10_000;
   }
 
   start(): void {
@@ -102,8 +110,15 @@ export class OutboxRelay {
         while (full) {
           const rows: OutboxRow[] = await this.db.manager.query(
             `SELECT id, topic, message_key, payload, headers FROM outbox
-             WHERE published_at IS NULL AND id > $1 ORDER BY id LIMIT $2`,
-            [this.cursor.toString(), this.batchSize],
+             WHERE published_at IS NULL AND id > $1
+               AND (producer = $3 OR producer IS NULL OR created_at < $4)
+             ORDER BY id LIMIT $2`,
+            [
+              this.cursor.toString(),
+              this.batchSize,
+              OUTBOX_PRODUCER_ID,
+              new Date(Date.now() - this.orphanAfterMs),
+            ],
           );
           full = rows.length === this.batchSize;
           if (rows.length > 0) this.cursor = BigInt(rows[rows.length - 1].id);

@@ -1,5 +1,12 @@
+import { randomUUID } from 'crypto';
 import { EntityManager } from 'typeorm';
 import { Envelope } from '../contracts/envelope';
+
+/**
+ * This process's outbox identity: rows it writes are published by its own relay right after
+ * commit; other processes' relays leave them alone unless they are orphaned (see OutboxRelay).
+ */
+export const OUTBOX_PRODUCER_ID = `${process.pid}-${randomUUID()}`;
 
 /**
  * Writes a message in the caller's transaction (DESIGN §3.2): it is published only if the
@@ -13,8 +20,8 @@ export async function enqueueOutbox(
   headers: Record<string, string> = {},
 ): Promise<void> {
   await manager.query(
-    `INSERT INTO outbox (topic, message_key, payload, headers, created_at) VALUES ($1, $2, $3, $4, $5)`,
-    [topic, key, message, headers, new Date()],
+    `INSERT INTO outbox (topic, message_key, payload, headers, created_at, producer) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [topic, key, message, headers, new Date(), OUTBOX_PRODUCER_ID],
   );
 }
 

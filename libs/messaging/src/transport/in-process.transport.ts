@@ -157,6 +157,11 @@ export class InProcessTransport implements MessageTransport {
     return this.inFlight;
   }
 
+  /** In memory there is nowhere to leave messages for later: waits until everything published is handled. */
+  async stopConsuming(): Promise<void> {
+    await this.whenIdle();
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     await this.whenIdle();

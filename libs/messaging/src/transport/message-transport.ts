@@ -1,7 +1,7 @@
 import { fnv1a32 } from '@tributary/domain';
 
 /**
- * One interface, several drivers (in-process now, Kafka next). The semantics are Kafka's:
+ * One interface, several drivers (in-process for standalone mode, Kafka for distributed mode). The semantics are Kafka's:
  * - a message has a key; messages with the same key go to the same partition, in order;
  * - every consumer group sees every message of a topic it subscribes to; within a group a
  *   partition is processed by one consumer, one message at a time, in order;
@@ -41,6 +41,11 @@ export interface MessageTransport {
   /** Registers a consumer; consumption starts with `start()`. */
   subscribe(subscription: Subscription): Promise<void>;
   start(): Promise<void>;
+  /**
+   * First step of a graceful shutdown: no new messages are handed to handlers, handlers in
+   * progress finish (and commit); publishing still works so the outbox can drain.
+   */
+  stopConsuming(): Promise<void>;
   /** Stops consuming, lets in-flight handlers finish, then disconnects. */
   stop(): Promise<void>;
 }

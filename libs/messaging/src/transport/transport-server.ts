@@ -22,6 +22,8 @@ export interface TransportServerOptions {
   maxAttempts?: number;
   /** First pause between attempts; doubles each time. */
   retryBackoffMs?: number;
+  /** Told about every attempt's outcome (for metrics). */
+  onHandled?: (topic: string, group: string, outcome: 'handled' | 'failed_attempt' | 'dead_lettered') => void;
 }
 
 /**
@@ -35,6 +37,7 @@ export class TransportServer extends Server implements CustomTransportStrategy {
   protected override readonly logger = new Logger('TransportServer');
   private readonly maxAttempts: number;
   private readonly retryBackoffMs: number;
+  private readonly onHandled: NonNullable<TransportServerOptions['onHandled']>;
 
   constructor(
     readonly transport: MessageTransport,
@@ -44,6 +47,7 @@ export class TransportServer extends Server implements CustomTransportStrategy {
     super();
     this.maxAttempts = options.maxAttempts ?? 5;
     this.retryBackoffMs = options.retryBackoffMs ?? 50;
+    this.onHandled = options.onHandled ?? (() => undefined);
   }
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
@@ -109,9 +113,11 @@ export class TransportServer extends Server implements CustomTransportStrategy {
         try {
           const result = await handler(event, new TransportContext([message, group]));
           await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+          this.onHandled(message.topic, group, 'handled');
           return;
         } catch (error) {
           lastError = error;
+          this.onHandled(message.topic, group, 'failed_attempt');
           if (error instanceof PoisonMessageError) {
             await this.deadLetter(message, group, error.message, attempt);
             return;
@@ -132,6 +138,7 @@ export class TransportServer extends Server implements CustomTransportStrategy {
     reason: string,
     attempts: number,
   ): Promise<void> {
+    this.onHandled(message.topic, group, 'dead_lettered');
     this.logger.warn(
       `dead-lettered a message from ${message.topic}[${message.partition}]@${message.offset}: ${reason}`,
     );

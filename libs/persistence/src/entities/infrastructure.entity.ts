@@ -22,6 +22,8 @@ export class OutboxEntity {
   @Column({ type: 'jsonb', default: {} }) headers!: Record<string, string>;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @Column({ name: 'published_at', type: 'timestamptz', nullable: true }) publishedAt!: Date | null;
+  /** The process whose relay publishes the row (see OutboxProducer1763856000000). */
+  @Column({ type: 'text', nullable: true }) producer!: string | null;
 }
 
 /** Inbox: (consumer group, event id) recorded with the effect, so a redelivery is skipped (DESIGN §3.3). */

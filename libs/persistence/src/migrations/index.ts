@@ -1,5 +1,10 @@
 import { InitialSchema1763683200000 } from './1763683200000-initial-schema';
 import { DagSlotStarved1763769600000 } from './1763769600000-dag-slot-starved';
+import { OutboxProducer1763856000000 } from './1763856000000-outbox-producer';
 
 /** Every migration, in order. Add new ones at the end; never edit an applied one. */
-export const MIGRATIONS = [InitialSchema1763683200000, DagSlotStarved1763769600000];
+export const MIGRATIONS = [
+  InitialSchema1763683200000,
+  DagSlotStarved1763769600000,
+  OutboxProducer1763856000000,
+];

@@ -1,19 +1,21 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { OutboxRelay, TopicCatalog } from '@tributary/messaging';
 import { Database } from '@tributary/persistence';
+import { MessageTransport } from '@tributary/messaging';
+import { Clock } from './clock';
+import { DagRegistry } from './dag-registry';
+import { NO_METRICS, ServiceMetrics } from './service-metrics';
 import {
   CLOCK,
-  Clock,
   DAG_REGISTRY,
   DATABASE,
-  DagRegistry,
   OUTBOX_RELAY,
   RUNTIME_OPTIONS,
   RuntimeOptions,
+  SERVICE_METRICS,
   TOPIC_CATALOG,
   TRANSPORT,
-} from '@tributary/runtime';
-import { MessageTransport } from '@tributary/messaging';
+} from './tokens';
 
 export interface RuntimeParts {
   db: Database;
@@ -23,9 +25,10 @@ export interface RuntimeParts {
   relay: OutboxRelay;
   registry: DagRegistry;
   options: RuntimeOptions;
+  metrics?: ServiceMetrics;
 }
 
-/** Makes the infrastructure every service needs injectable, once for the whole process. */
+/** Makes the infrastructure every service needs injectable, once per process (standalone or one distributed service). */
 @Global()
 @Module({})
 export class RuntimeModule {
@@ -38,6 +41,7 @@ export class RuntimeModule {
       { provide: OUTBOX_RELAY, useValue: parts.relay },
       { provide: DAG_REGISTRY, useValue: parts.registry },
       { provide: RUNTIME_OPTIONS, useValue: parts.options },
+      { provide: SERVICE_METRICS, useValue: parts.metrics ?? NO_METRICS },
     ];
     return { module: RuntimeModule, providers, exports: providers.map((p) => p.provide) };
   }

@@ -1,0 +1,3 @@
+export * from './service-host';
+export * from './health.controller';
+export * from './prometheus-metrics';
