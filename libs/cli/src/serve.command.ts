@@ -1,6 +1,7 @@
 import { ConfigError, SERVICE_NAMES, loadMigrateConfig, loadServiceConfig } from '@tributary/config';
 import { ServiceHost } from '@tributary/distributed';
 import { DagValidationError } from '@tributary/domain';
+import { ScaledClock } from '@tributary/runtime';
 import { CliError, EXIT_USAGE } from './cli-error';
 
 /** `tributary serve <service>`: one service of distributed mode, configured by its environment, until SIGTERM. */
@@ -47,8 +48,12 @@ export async function runMigrate(
 ): Promise<void> {
   let result;
   try {
-    const { databaseUrl } = loadMigrateConfig(env);
-    result = await ServiceHost.migrate(databaseUrl, env.TRIBUTARY_DAGS_DIR || undefined);
+    const { databaseUrl, clock } = loadMigrateConfig(env);
+    result = await ServiceHost.migrate(
+      databaseUrl,
+      env.TRIBUTARY_DAGS_DIR || undefined,
+      clock ? new ScaledClock(clock.start, clock.epoch, clock.speed) : undefined,
+    );
   } catch (error) {
     throw startupError(error);
   }

@@ -6,7 +6,9 @@ import { plainToInstance } from 'class-transformer';
 import {
   IsIn,
   IsInt,
+  IsISO8601,
   IsNotEmpty,
+  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -116,6 +118,31 @@ export class ServiceEnvironment {
   @Min(0, { message: 'TRIBUTARY_SHUTDOWN_TIMEOUT_MS must not be negative' })
   TRIBUTARY_SHUTDOWN_TIMEOUT_MS = 30_000;
 
+  @IsOptional()
+  @IsISO8601(
+    { strict: true },
+    { message: 'TRIBUTARY_CLOCK_START must be an ISO instant, e.g. 2026-04-25T00:00:00-07:00' },
+  )
+  TRIBUTARY_CLOCK_START?: string;
+
+  @IsOptional()
+  @IsISO8601(
+    { strict: true },
+    {
+      message:
+        'TRIBUTARY_CLOCK_EPOCH must be an ISO instant: the real time at which the clock reads TRIBUTARY_CLOCK_START',
+    },
+  )
+  TRIBUTARY_CLOCK_EPOCH?: string;
+
+  @IsOptional()
+  @IsNumber(
+    {},
+    { message: 'TRIBUTARY_CLOCK_SPEED must be a number: simulated seconds per real second (e.g. 720)' },
+  )
+  @Min(1, { message: 'TRIBUTARY_CLOCK_SPEED must be at least 1' })
+  TRIBUTARY_CLOCK_SPEED?: number;
+
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (default log)` })
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'log';
 }
@@ -142,6 +169,8 @@ export interface ServiceConfig {
   workerTimeoutMs: number;
   shutdownTimeoutMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** A sped-up clock shared by every process of a test or demo cluster; absent: the wall clock. */
+  clock?: { start: Date; epoch: Date; speed: number };
 }
 
 export class ConfigError extends Error {
@@ -179,7 +208,9 @@ export function loadServiceConfig(
   const problems: string[] = [];
   for (const [key, value] of Object.entries(env)) {
     if (value === undefined || value === '') continue;
-    if ((INTEGER_KEYS as string[]).includes(key)) {
+    if (key === 'TRIBUTARY_CLOCK_SPEED') {
+      plain[key] = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
+    } else if ((INTEGER_KEYS as string[]).includes(key)) {
       // Not a number stays a string, so the validator reports it with its message.
       plain[key] = /^-?\d+$/.test(value.trim()) ? Number(value) : value;
     } else {
@@ -214,6 +245,11 @@ export function loadServiceConfig(
       `TRIBUTARY_HEARTBEAT_INTERVAL_MS (${parsed.TRIBUTARY_HEARTBEAT_INTERVAL_MS}) must be at most half of TRIBUTARY_WORKER_TIMEOUT_MS (${parsed.TRIBUTARY_WORKER_TIMEOUT_MS}), or live workers are reaped`,
     );
   }
+  const clockKeys = ['TRIBUTARY_CLOCK_START', 'TRIBUTARY_CLOCK_EPOCH', 'TRIBUTARY_CLOCK_SPEED'] as const;
+  const clockSet = clockKeys.filter((k) => plain[k] !== undefined);
+  if (clockSet.length > 0 && clockSet.length < clockKeys.length) {
+    problems.push(`a sped-up clock needs all of ${clockKeys.join(', ')} (only ${clockSet.join(', ')} set)`);
+  }
   if (problems.length > 0) throw new ConfigError(service, problems);
   return {
     service: service as ServiceName,
@@ -237,6 +273,15 @@ export function loadServiceConfig(
     workerTimeoutMs: parsed.TRIBUTARY_WORKER_TIMEOUT_MS,
     shutdownTimeoutMs: parsed.TRIBUTARY_SHUTDOWN_TIMEOUT_MS,
     logLevel: parsed.LOG_LEVEL,
+    ...(clockSet.length === clockKeys.length
+      ? {
+          clock: {
+            start: new Date(parsed.TRIBUTARY_CLOCK_START!),
+            epoch: new Date(parsed.TRIBUTARY_CLOCK_EPOCH!),
+            speed: parsed.TRIBUTARY_CLOCK_SPEED!,
+          },
+        }
+      : {}),
   };
 }
 
@@ -250,6 +295,7 @@ const REQUIRED_HINTS = {
 /** The migrate one-shot needs only the database. */
 export function loadMigrateConfig(env: Record<string, string | undefined> = process.env): {
   databaseUrl: string;
+  clock?: ServiceConfig['clock'];
 } {
   const url = env.DATABASE_URL?.trim();
   if (!url) throw new ConfigError('migrate', [`DATABASE_URL is required (${REQUIRED_HINTS.DATABASE_URL})`]);
@@ -257,6 +303,14 @@ export function loadMigrateConfig(env: Record<string, string | undefined> = proc
     throw new ConfigError('migrate', [
       'DATABASE_URL must be a PostgreSQL URL, e.g. DATABASE_URL=postgres://tributary:secret@postgres:5432/tributary',
     ]);
+  }
+  const { TRIBUTARY_CLOCK_START: start, TRIBUTARY_CLOCK_EPOCH: epoch, TRIBUTARY_CLOCK_SPEED: speed } = env;
+  // Deploying plans the first runs: with a sped-up cluster clock it must plan on that clock.
+  if (start && epoch && speed) {
+    return {
+      databaseUrl: url,
+      clock: { start: new Date(start), epoch: new Date(epoch), speed: Number(speed) },
+    };
   }
   return { databaseUrl: url };
 }

@@ -23,7 +23,15 @@ import {
   TransportServer,
 } from '@tributary/messaging';
 import { Database } from '@tributary/persistence';
-import { DagRegistry, RuntimeModule, RuntimeOptions, RuntimeParts, SystemClock } from '@tributary/runtime';
+import {
+  Clock,
+  DagRegistry,
+  RuntimeModule,
+  RuntimeOptions,
+  RuntimeParts,
+  ScaledClock,
+  SystemClock,
+} from '@tributary/runtime';
 import { SchedulerModule, SchedulerService } from '@tributary/scheduler';
 import { HealthController, HealthReport, SERVICE_PROBE, ServiceProbe } from './health.controller';
 import { PrometheusMetrics } from './prometheus-metrics';
@@ -119,7 +127,9 @@ export class ServiceHost implements ServiceProbe {
       };
       const parts: RuntimeParts = {
         db,
-        clock: new SystemClock(),
+        clock: config.clock
+          ? new ScaledClock(config.clock.start, config.clock.epoch, config.clock.speed)
+          : new SystemClock(),
         transport,
         topics,
         relay,
@@ -163,7 +173,11 @@ export class ServiceHost implements ServiceProbe {
   }
 
   /** `tributary migrate`: applies migrations and, given a DAG folder, deploys its DAGs and assets. */
-  static async migrate(databaseUrl: string, dagsDir?: string): Promise<{ applied: string[]; dags: number }> {
+  static async migrate(
+    databaseUrl: string,
+    dagsDir?: string,
+    clock: Clock = new SystemClock(),
+  ): Promise<{ applied: string[]; dags: number }> {
     const registry = dagsDir ? await loadRegistry(dagsDir) : null;
     const db = await Database.open({ databaseUrl });
     try {
@@ -173,7 +187,7 @@ export class ServiceHost implements ServiceProbe {
       const transport = new InProcessTransport();
       const parts: RuntimeParts = {
         db,
-        clock: new SystemClock(),
+        clock,
         transport,
         topics: new TopicCatalog(),
         relay: new OutboxRelay(db, transport),
