@@ -19,7 +19,14 @@ module.exports = {
       displayName: 'unit',
       testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'],
     },
-    { ...shared, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.spec.ts'],
+      // A local Kafka broker and PostgreSQL (scripts/local-infra), or the ones KAFKA_BROKERS / DATABASE_URL name.
+      globalSetup: '<rootDir>/test/support/integration-global-setup.js',
+      globalTeardown: '<rootDir>/test/support/integration-global-teardown.js',
+    },
     { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
   ],
 };

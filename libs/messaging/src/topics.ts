@@ -33,6 +33,14 @@ export class TopicCatalog {
     return (Object.values(TOPICS) as string[]).includes(short) ? (short as TopicName) : null;
   }
 
+  /**
+   * The Kafka consumer group of a service's consumer, e.g. `tributary.coordinator`: prefixed
+   * like the topics, so two deployments sharing a broker never join each other's groups.
+   */
+  group(name: string): string {
+    return `${this.prefix}${name}`;
+  }
+
   all(): string[] {
     return Object.values(TOPICS).map((t) => this.name(t));
   }

@@ -72,7 +72,7 @@ export class TransportServer extends Server implements CustomTransportStrategy {
             );
           await this.transport.subscribe({
             topic: this.catalog.name(topic),
-            groupId: group,
+            groupId: this.catalog.group(group),
             handler: this.consumerFor(topic, group, handler),
           });
         }
