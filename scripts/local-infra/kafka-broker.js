@@ -285,8 +285,8 @@ class KafkaBroker {
         ...jvmArgs,
         'kafka.tools.StorageTool',
         'format',
-        '-t',
-        randomClusterId(),
+        // `--cluster-id=` form: an id may begin with '-', which the tool would read as an option.
+        `--cluster-id=${randomClusterId()}`,
         '-c',
         this.configFile,
         '--ignore-formatted',

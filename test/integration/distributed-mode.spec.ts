@@ -255,7 +255,7 @@ describe('distributed mode (services as processes, real Kafka and PostgreSQL)', 
     const executorMetrics = await Promise.all(cluster.of('executor').map((p) => p.metrics()));
     const merged = executorMetrics.join('\n');
     expect(merged).toMatch(
-      /tributary_events_handled_total\{topic="tributary\.task\.commands",group="executor",outcome="handled"/,
+      /tributary_events_handled_total\{topic="tributary\.task\.commands",group="tributary\.executor",outcome="handled"/,
     );
     expect(merged).toMatch(/tributary_task_queue_latency_seconds_count\{service="executor"\} [1-9]/);
     expect(merged).toMatch(

@@ -158,10 +158,12 @@ export class TestCluster {
       HTTP_PORT: '0',
       LOG_LEVEL: 'warn',
       // Fast failure detection so crash tests finish quickly.
-      KAFKA_SESSION_TIMEOUT_MS: '6000',
+      // (Not too fast: a loaded 2-core CI machine can stall a process for seconds, and a live
+      // executor presumed dead has its tries retried.)
+      KAFKA_SESSION_TIMEOUT_MS: '10000',
       KAFKA_HEARTBEAT_INTERVAL_MS: '1000',
-      TRIBUTARY_HEARTBEAT_INTERVAL_MS: '500',
-      TRIBUTARY_WORKER_TIMEOUT_MS: '3000',
+      TRIBUTARY_HEARTBEAT_INTERVAL_MS: '1000',
+      TRIBUTARY_WORKER_TIMEOUT_MS: '10000',
       TRIBUTARY_POLL_INTERVAL_MS: '100',
       ...options.env,
     };

@@ -2,5 +2,6 @@
 import { runCli } from '@tributary/cli';
 
 runCli(['serve', 'scheduler', ...process.argv.slice(2)]).then((code) => {
-  process.exitCode = code;
+  // Exit now: a stopped service (or a finished command) has nothing left to do, whatever handles a client library still holds.
+  process.exit(code);
 });

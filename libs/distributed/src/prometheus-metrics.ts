@@ -17,7 +17,7 @@ export class PrometheusMetrics implements ServiceMetrics {
 
   constructor(service: string, db: Database, transport: KafkaTransport | null) {
     this.registry.setDefaultLabels({ service });
-    collectDefaultMetrics({ register: this.registry, prefix: 'tributary_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'tributary_' });
     this.events = new Counter({
       name: 'tributary_events_handled_total',
       help: 'Messages handed to a consumer, by topic, consumer group and outcome (handled, failed_attempt, dead_lettered).',

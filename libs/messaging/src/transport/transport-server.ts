@@ -113,11 +113,11 @@ export class TransportServer extends Server implements CustomTransportStrategy {
         try {
           const result = await handler(event, new TransportContext([message, group]));
           await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
-          this.onHandled(message.topic, group, 'handled');
+          this.onHandled(message.topic, this.catalog.group(group), 'handled');
           return;
         } catch (error) {
           lastError = error;
-          this.onHandled(message.topic, group, 'failed_attempt');
+          this.onHandled(message.topic, this.catalog.group(group), 'failed_attempt');
           if (error instanceof PoisonMessageError) {
             await this.deadLetter(message, group, error.message, attempt);
             return;
@@ -138,7 +138,7 @@ export class TransportServer extends Server implements CustomTransportStrategy {
     reason: string,
     attempts: number,
   ): Promise<void> {
-    this.onHandled(message.topic, group, 'dead_lettered');
+    this.onHandled(message.topic, this.catalog.group(group), 'dead_lettered');
     this.logger.warn(
       `dead-lettered a message from ${message.topic}[${message.partition}]@${message.offset}: ${reason}`,
     );

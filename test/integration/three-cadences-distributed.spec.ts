@@ -1,0 +1,538 @@
+// The three-cadences example end to end in distributed mode: coordinator, two executors,
+// assets, api and scheduler as separate processes over the suite's real Kafka broker and
+// PostgreSQL. The schedules are shortened by configuration only: the whole cluster runs on a
+// shared sped-up clock (TRIBUTARY_CLOCK_*), so two Los Angeles days of 5-minute, 15-minute
+// and daily runs (and the marts built from them) happen in a few real minutes.
+//
+// The standalone e2e (test/e2e/three-cadences.e2e-spec.ts) also injects faults through
+// `warehouse.fault_injection` between simulated-clock steps it controls; here the clock runs
+// on its own and the tasks run in other processes, so there are no fault injections: every
+// failed try must be the freshness guard doing its job, and nothing else.
+import { Kafka, logLevel } from 'kafkajs';
+import { ServiceName, TestCluster, eventually } from '../support/cluster';
+import {
+  ACCOUNTS,
+  SAMPLE_DAY,
+  addDays,
+  generateDay,
+  laMidnight,
+} from '../../examples/three-cadences/warehouse';
+
+/** Simulated ms per real ms: a 5-minute interval every 333 real ms, 55 simulated hours in ~3.7 minutes. */
+const SPEED = 900;
+/** 00:00 PDT on 2026-04-25, the first day the standalone e2e covers: the DAGs are deployed then. */
+const START = '2026-04-25T07:00:00Z';
+/** 07:00 PDT on 2026-04-27, as in the standalone e2e: both marts built (the second at 05:00). */
+const END = '2026-04-27T14:00:00Z';
+/** Real time for the services to boot while the clock still reads the evening before START. */
+const BOOT_MS = 25_000;
+
+const KAFKA = 'kafka_events_to_raw';
+const STRIPE = 'stripe_payments_to_raw';
+const SALESFORCE = 'salesforce_to_raw';
+const MART = 'daily_revenue_by_account';
+const REVENUE_DATES = ['2026-04-25', '2026-04-26'];
+
+const MINUTE = 60_000;
+const windowMs = Date.parse(END) - Date.parse(START);
+/** The scheduled runs whose interval ends by END: 55 hours of 5- and 15-minute intervals, two of each daily. */
+const EXPECTED_RUNS: Record<string, number> = {
+  [MART]: 2,
+  [KAFKA]: windowMs / (5 * MINUTE),
+  [SALESFORCE]: 2,
+  [STRIPE]: windowMs / (15 * MINUTE),
+};
+const TOTAL_RUNS = Object.values(EXPECTED_RUNS).reduce((a, b) => a + b, 0);
+
+jest.setTimeout(BOOT_MS + windowMs / SPEED + 150_000);
+
+/** Timestamps come back as Date, bound parameters are strings: compare both as ISO text. */
+const iso = (d: unknown) => new Date(d as Date | string).toISOString();
+const runId = (logicalDate: string | number) => `scheduled__${new Date(logicalDate).toISOString()}`;
+
+describe('three-cadences in distributed mode: two Los Angeles days on a sped-up clock', () => {
+  let cluster: TestCluster;
+  let clockEpoch: number;
+  const simNow = () => new Date(Date.parse(START) + (Date.now() - clockEpoch) * SPEED);
+  const q = <T = Record<string, unknown>>(text: string, params: unknown[] = []) =>
+    cluster.query<T>(text, params);
+  /** The scheduled runs of a DAG whose interval ended by END. */
+  const IN_WINDOW = `run_type = 'scheduled' AND data_interval_end <= '${END}'`;
+
+  /**
+   * Intervals of the 5- and 15-minute DAGs with a later run but none of their own, each with
+   * how late (simulated) the scheduler created the run that followed it.
+   */
+  const missingIntervals = () =>
+    q<{ dag_id: string; logical_date: Date; next_requested_late_by: string | null }>(
+      `SELECT d.dag_id, g AS logical_date,
+              (SELECT ((o.payload->>'occurredAt')::timestamptz - (o.payload->'payload'->>'dataIntervalEnd')::timestamptz)::text
+               FROM outbox o WHERE o.topic = $4 AND o.payload->'payload'->>'dagId' = d.dag_id
+                 AND (o.payload->'payload'->>'logicalDate')::timestamptz > g
+               ORDER BY (o.payload->'payload'->>'logicalDate')::timestamptz LIMIT 1) AS next_requested_late_by
+       FROM (VALUES ($1::text, interval '5 minutes'), ($2::text, interval '15 minutes')) AS d (dag_id, step)
+       CROSS JOIN LATERAL generate_series($3::timestamptz,
+         (SELECT max(logical_date) FROM dag_runs r WHERE r.dag_id = d.dag_id), d.step) AS g
+       WHERE NOT EXISTS (SELECT 1 FROM dag_runs r WHERE r.dag_id = d.dag_id AND r.logical_date = g)
+       ORDER BY 1, 2`,
+      [KAFKA, STRIPE, START, cluster.topic('run.requested')],
+    );
+
+  const describeState = async () => {
+    const runs = await q(
+      `SELECT dag_id, state, count(*)::int AS n, max(logical_date) AS latest FROM dag_runs
+       GROUP BY dag_id, state ORDER BY dag_id, state`,
+    );
+    return `simulated now ${simNow().toISOString()}\n${JSON.stringify(runs, null, 1)}\n${cluster.logs()}`;
+  };
+
+  beforeAll(async () => {
+    // `tributary migrate` deploys the DAGs on a clock that reads START at real speed: the
+    // interval DAGs are anchored on START's minute, like the standalone run that starts there.
+    cluster = await TestCluster.create({
+      dagsDir: 'examples/three-cadences',
+      env: {
+        TRIBUTARY_CLOCK_START: START,
+        TRIBUTARY_CLOCK_EPOCH: new Date().toISOString(),
+        TRIBUTARY_CLOCK_SPEED: '1',
+      },
+    });
+    // The services share one sped-up clock that reads START BOOT_MS from now: until then it
+    // reads the evening before, and nothing is due, so no interval is missed while they boot.
+    clockEpoch = Date.now() + BOOT_MS;
+    const clock = {
+      TRIBUTARY_CLOCK_START: START,
+      TRIBUTARY_CLOCK_EPOCH: new Date(clockEpoch).toISOString(),
+      TRIBUTARY_CLOCK_SPEED: String(SPEED),
+      // Heartbeats every 500 real ms = 7.5 simulated minutes; a worker is dead after 5 real s.
+      TRIBUTARY_WORKER_TIMEOUT_MS: String(5_000 * SPEED),
+    };
+    const services: Record<Exclude<ServiceName, 'triggerer' | 'scheduler'>, number> = {
+      coordinator: 1,
+      executor: 2,
+      assets: 1,
+      api: 1,
+    };
+    const started: Promise<unknown>[] = [];
+    for (const [service, count] of Object.entries(services)) {
+      for (let i = 0; i < count; i++) started.push(cluster.add(service as ServiceName, clock));
+    }
+    await Promise.all(started);
+    await cluster.add('scheduler', clock);
+    if (process.env.TC_DEBUG) console.log(`booted; clock reads ${simNow().toISOString()}`);
+
+    // Until every scheduled run of the window has ended (and so both marts were built).
+    await eventually(
+      `the ${TOTAL_RUNS} scheduled runs ending by ${END} to finish`,
+      async () => {
+        const [{ done }] = await q<{ done: number }>(
+          `SELECT count(*)::int AS done FROM dag_runs WHERE ${IN_WINDOW} AND state IN ('success', 'failed')`,
+        );
+        if (process.env.TC_DEBUG) console.log(`${simNow().toISOString()} ${done}/${TOTAL_RUNS}`);
+        // A skipped interval never comes back: stop waiting, the tests below show it.
+        if ((await missingIntervals()).length > 0) return true;
+        return done >= TOTAL_RUNS && Date.now() > clockEpoch + windowMs / SPEED;
+      },
+      {
+        timeoutMs: BOOT_MS + windowMs / SPEED + 60_000,
+        intervalMs: 2_000,
+        describe: describeState,
+      },
+    );
+  });
+
+  afterAll(async () => {
+    if (process.env.TC_DEBUG && cluster) {
+      console.log(
+        JSON.stringify(
+          await q(
+            `SELECT o.payload->'payload'->>'dagId' AS dag, count(*)::int AS n,
+                    max((o.payload->>'occurredAt')::timestamptz - (o.payload->'payload'->>'dataIntervalEnd')::timestamptz)::text AS max_late,
+                    avg((o.payload->>'occurredAt')::timestamptz - (o.payload->'payload'->>'dataIntervalEnd')::timestamptz)::text AS avg_late
+             FROM outbox o WHERE o.topic = $1 GROUP BY 1`,
+            [cluster.topic('run.requested')],
+          ),
+        ),
+      );
+      console.log(
+        JSON.stringify(
+          await q(
+            `SELECT dag_id, max(ended_at - data_interval_end)::text AS max_done_after, avg(ended_at - data_interval_end)::text AS avg_done_after,
+                    max(ended_at - started_at)::text AS max_duration
+             FROM dag_runs GROUP BY 1`,
+          ),
+        ),
+      );
+      console.log(await missingIntervals());
+    }
+    await cluster?.stop();
+  });
+
+  it('creates every scheduled run of the window exactly once per logical date, and every one succeeds', async () => {
+    expect(await missingIntervals()).toEqual([]);
+    const runs = await q<{ dag_id: string; state: string; n: number }>(
+      `SELECT dag_id, state, count(*)::int AS n FROM dag_runs WHERE ${IN_WINDOW}
+       GROUP BY dag_id, state ORDER BY dag_id, state`,
+    );
+    expect(runs).toEqual(
+      Object.entries(EXPECTED_RUNS)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([dagId, n]) => ({ dag_id: dagId, state: 'success', n })),
+    );
+    // The very intervals of the standalone run, none missing, none twice, in the whole table.
+    const step: Record<string, number> = { [KAFKA]: 5 * MINUTE, [STRIPE]: 15 * MINUTE };
+    for (const [dagId, every] of Object.entries(step)) {
+      const rows = await q<{ run_id: string; logical_date: Date; data_interval_end: Date }>(
+        `SELECT run_id, logical_date, data_interval_end FROM dag_runs WHERE dag_id = $1 AND ${IN_WINDOW}
+         ORDER BY logical_date`,
+        [dagId],
+      );
+      expect(rows.map((r) => [r.run_id, iso(r.data_interval_end)])).toEqual(
+        Array.from({ length: EXPECTED_RUNS[dagId] }, (_, k) => {
+          const at = Date.parse(START) + k * every;
+          return [runId(at), iso(at + every)];
+        }),
+      );
+    }
+    const daily = await q<{ dag_id: string; run_id: string }>(
+      `SELECT dag_id, run_id FROM dag_runs WHERE dag_id IN ($1, $2) AND ${IN_WINDOW} ORDER BY dag_id, logical_date`,
+      [SALESFORCE, MART],
+    );
+    expect(daily).toEqual([
+      { dag_id: MART, run_id: runId('2026-04-25T12:00:00Z') },
+      { dag_id: MART, run_id: runId('2026-04-26T12:00:00Z') },
+      { dag_id: SALESFORCE, run_id: runId('2026-04-25T08:00:00Z') },
+      { dag_id: SALESFORCE, run_id: runId('2026-04-26T08:00:00Z') },
+    ]);
+    expect(
+      await q(
+        `SELECT dag_id, logical_date, count(*)::int AS n FROM dag_runs GROUP BY dag_id, logical_date
+         HAVING count(*) > 1`,
+      ),
+    ).toEqual([]);
+    expect(await q(`SELECT DISTINCT run_type FROM dag_runs`)).toEqual([{ run_type: 'scheduled' }]);
+    // Every task instance of those runs succeeded (3 + 2 per ingest run, 2 per daily run).
+    const tis = await q(
+      `SELECT ti.state, count(*)::int AS n FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_pk
+       WHERE r.${IN_WINDOW} GROUP BY ti.state`,
+    );
+    expect(tis).toEqual([
+      {
+        state: 'success',
+        n:
+          EXPECTED_RUNS[KAFKA] * 3 +
+          EXPECTED_RUNS[STRIPE] * 2 +
+          EXPECTED_RUNS[SALESFORCE] * 2 +
+          EXPECTED_RUNS[MART] * 2,
+      },
+    ]);
+  });
+
+  it('builds the sample day exactly', async () => {
+    expect(
+      await q(
+        `SELECT account_id, account_name, region, revenue_date::text AS revenue_date, event_count,
+                revenue_usd::text AS revenue_usd
+         FROM mart.daily_revenue_by_account WHERE revenue_date = $1 ORDER BY account_id`,
+        [SAMPLE_DAY],
+      ),
+    ).toEqual([
+      {
+        account_id: 'a1',
+        account_name: 'Acme',
+        region: 'US',
+        revenue_date: '2026-04-25',
+        event_count: 3,
+        revenue_usd: '15.00',
+      },
+      {
+        account_id: 'a2',
+        account_name: 'Globex',
+        region: 'US',
+        revenue_date: '2026-04-25',
+        event_count: 1,
+        revenue_usd: '22.00',
+      },
+      {
+        account_id: 'a3',
+        account_name: 'Initech',
+        region: 'EU',
+        revenue_date: '2026-04-25',
+        event_count: 0,
+        revenue_usd: '0.00',
+      },
+    ]);
+  });
+
+  it('matches the sources on every day: revenue sums source payments, event_count counts distinct source events', async () => {
+    // Computed from the simulated sources with PostgreSQL's own time zone rules, independently
+    // of the example's Intl-based calendar.
+    const expected = await q(
+      `WITH days AS (SELECT unnest($1::date[]) AS revenue_date),
+       accounts AS (SELECT a.*, days.revenue_date FROM warehouse.src_salesforce_accounts a CROSS JOIN days
+                    WHERE a.active AND (a.created_at AT TIME ZONE 'America/Los_Angeles')::date <= days.revenue_date),
+       ev AS (SELECT account_id, (occurred_at AT TIME ZONE 'America/Los_Angeles')::date AS d,
+                     count(DISTINCT event_id)::int AS n
+              FROM warehouse.src_kafka_clickstream GROUP BY 1, 2),
+       py AS (SELECT account_id, (created_at AT TIME ZONE 'America/Los_Angeles')::date AS d, sum(amount_cents) AS cents
+              FROM warehouse.src_stripe_payments GROUP BY 1, 2)
+       SELECT a.account_id, a.name AS account_name, a.region, a.revenue_date::text AS revenue_date,
+              COALESCE(ev.n, 0) AS event_count, (COALESCE(py.cents, 0) / 100.0)::numeric(12,2)::text AS revenue_usd
+       FROM accounts a
+       LEFT JOIN ev ON ev.account_id = a.account_id AND ev.d = a.revenue_date
+       LEFT JOIN py ON py.account_id = a.account_id AND py.d = a.revenue_date
+       ORDER BY revenue_date, account_id`,
+      [REVENUE_DATES],
+    );
+    // The cluster keeps running: only the covered revenue dates are in scope.
+    const mart = await q(
+      `SELECT account_id, account_name, region, revenue_date::text AS revenue_date, event_count,
+              revenue_usd::text AS revenue_usd
+       FROM mart.daily_revenue_by_account WHERE revenue_date = ANY($1::date[]) ORDER BY revenue_date, account_id`,
+      [REVENUE_DATES],
+    );
+    expect(mart).toEqual(expected);
+    const day2 = mart.filter((r) => r.revenue_date === '2026-04-26');
+    expect(day2.map((r) => r.account_id)).toEqual(['a1', 'a2', 'a3', 'a4']);
+    expect(day2.reduce((n, r) => n + Number(r.event_count), 0)).toBeGreaterThan(0);
+    expect(day2.some((r) => Number(r.revenue_usd) > 0)).toBe(true);
+  });
+
+  it('lands every source row exactly once', async () => {
+    const [cursors] = await q<{ events: Date; payments: Date; accounts: Date }>(
+      `SELECT (SELECT covered_until FROM warehouse.ingest_state WHERE source = 'kafka.clickstream') AS events,
+              (SELECT covered_until FROM warehouse.ingest_state WHERE source = 'stripe.payments') AS payments,
+              (SELECT covered_until FROM warehouse.ingest_state WHERE source = 'salesforce.accounts') AS accounts`,
+    );
+    // The cluster ran on past END: the cursors are at or beyond it.
+    expect(new Date(cursors.events).getTime()).toBeGreaterThanOrEqual(Date.parse(END));
+    expect(new Date(cursors.payments).getTime()).toBeGreaterThanOrEqual(Date.parse(END));
+    expect(iso(cursors.accounts)).toBe('2026-04-27T08:00:00.000Z');
+    const ids = async (text: string, params: unknown[] = []) =>
+      (await q<{ id: string }>(text, params)).map((r) => r.id);
+    const windowRuns = `SELECT run_id FROM dag_runs WHERE dag_id = $1 AND ${IN_WINDOW}`;
+
+    // What the window's runs landed is each source event produced before END once (the topic's
+    // redeliveries included: there are some, and they must be dropped), its first delivery.
+    const landedEvents = await ids(
+      `SELECT event_id AS id FROM warehouse.raw_events WHERE landed_by_run IN (${windowRuns}) ORDER BY event_id`,
+      [KAFKA],
+    );
+    const sourceEvents = await ids(
+      `SELECT DISTINCT event_id AS id FROM warehouse.src_kafka_clickstream WHERE produced_at < $1 ORDER BY event_id`,
+      [END],
+    );
+    expect(landedEvents).toEqual(sourceEvents);
+    expect(
+      await q(
+        `SELECT e.event_id FROM warehouse.raw_events e
+         WHERE e.kafka_offset <> (SELECT min(s.kafka_offset) FROM warehouse.src_kafka_clickstream s WHERE s.event_id = e.event_id)`,
+      ),
+    ).toEqual([]);
+    const [{ redelivered }] = await q(
+      `SELECT count(*)::int - count(DISTINCT event_id)::int AS redelivered FROM warehouse.src_kafka_clickstream
+       WHERE produced_at >= $1 AND produced_at < $2`,
+      [laMidnight('2026-04-26'), laMidnight('2026-04-27')],
+    );
+    expect(redelivered).toBeGreaterThan(0);
+
+    const landedPayments = await ids(
+      `SELECT payment_id AS id FROM warehouse.raw_payments WHERE landed_by_run IN (${windowRuns}) ORDER BY payment_id`,
+      [STRIPE],
+    );
+    const sourcePayments = await ids(
+      `SELECT payment_id AS id FROM warehouse.src_stripe_payments WHERE created_at < $1 ORDER BY payment_id`,
+      [END],
+    );
+    expect(landedPayments).toEqual(sourcePayments);
+
+    // The latest snapshot (as of 01:00 PDT on 2026-04-27) holds every account created before it.
+    const landedAccounts = await ids(
+      `SELECT account_id AS id FROM warehouse.raw_accounts ORDER BY account_id`,
+    );
+    expect(landedAccounts).toEqual(['a1', 'a2', 'a3', 'a4', 'a5']);
+  });
+
+  it('chains the batches: each starts where the previous committed and ends at its run interval end', async () => {
+    for (const [source, dagId] of [
+      ['kafka.clickstream', KAFKA],
+      ['stripe.payments', STRIPE],
+    ]) {
+      const batches = await q<{
+        from_offset: string | null;
+        to_offset: string | null;
+        from_time: Date;
+        to_time: Date;
+        data_interval_end: Date;
+        landed_try: number | null;
+        pages: number | null;
+      }>(
+        `SELECT b.from_offset, b.to_offset, b.from_time, b.to_time, b.landed_try, b.pages, r.data_interval_end
+         FROM warehouse.ingest_batches b JOIN dag_runs r ON r.dag_id = $2 AND r.run_id = b.run_id
+         WHERE b.source = $1 AND r.${IN_WINDOW} ORDER BY b.to_time`,
+        [source, dagId],
+      );
+      expect(batches).toHaveLength(EXPECTED_RUNS[dagId]);
+      expect(iso(batches[0].from_time)).toBe(iso(START));
+      batches.forEach((b, i) => {
+        expect(b.landed_try).not.toBeNull();
+        expect(iso(b.to_time)).toBe(iso(b.data_interval_end));
+        if (i > 0) {
+          expect(iso(b.from_time)).toBe(iso(batches[i - 1].to_time));
+          expect(b.from_offset).toBe(batches[i - 1].to_offset);
+        }
+      });
+      // The nightly renewal burst needs more than one page of the Stripe list API.
+      if (dagId === STRIPE) expect(Math.max(...batches.map((b) => b.pages ?? 0))).toBeGreaterThan(1);
+    }
+  });
+
+  it('retried nothing but the freshness guard, and nothing reached the DLQ', async () => {
+    // No faults are injected (see the header): any other failed try is a bug.
+    const failed = await q<{ dag_id: string; task_id: string; error: string }>(
+      `SELECT ti.dag_id, ti.task_id, t.error FROM task_instance_tries t JOIN task_instances ti ON ti.id = t.ti_id
+       WHERE t.state = 'failed' ORDER BY ti.dag_id, ti.task_id`,
+    );
+    for (const f of failed) {
+      expect(`${f.dag_id}.${f.task_id}: ${f.error}`).toMatch(
+        new RegExp(`^${MART}\\.check_freshness: inputs for .* are not fresh yet: `),
+      );
+    }
+    expect(
+      await q(
+        `SELECT dag_id, task_id, run_id, try_number FROM task_instances
+         WHERE try_number > 1 AND task_id <> 'check_freshness'`,
+      ),
+    ).toEqual([]);
+
+    const kafka = new Kafka({
+      clientId: 'three-cadences-it',
+      brokers: cluster.env.KAFKA_BROKERS.split(','),
+      logLevel: logLevel.NOTHING,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const dlq = cluster.topic('dlq');
+      const topics = await admin.listTopics();
+      const offsets = topics.includes(dlq) ? await admin.fetchTopicOffsets(dlq) : [];
+      const messages = offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+      expect({ topic: dlq, messages }).toEqual({ topic: dlq, messages: 0 });
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it('starts the mart for D only once every input covers D, and waits (retrying) while one does not', async () => {
+    for (const day of REVENUE_DATES) {
+      const dayEnd = laMidnight(addDays(day, 1));
+      // The land TI of each input's first committed batch reaching the end of D. Its start and
+      // end bound the commit: started_at is the executor's claim, ended_at the coordinator's
+      // record of the success, after the commit.
+      const lands: { started_at: Date; ended_at: Date }[] = [];
+      for (const [source, dagId] of [
+        ['kafka.clickstream', KAFKA],
+        ['stripe.payments', STRIPE],
+        ['salesforce.accounts', SALESFORCE],
+      ]) {
+        const [land] = await q<{ started_at: Date; ended_at: Date }>(
+          `SELECT ti.started_at, ti.ended_at FROM warehouse.ingest_batches b
+           JOIN task_instances ti ON ti.dag_id = $2 AND ti.run_id = b.run_id AND ti.task_id = 'land' AND ti.state = 'success'
+           WHERE b.source = $1 AND b.to_time >= $3 AND b.landed_try IS NOT NULL ORDER BY b.to_time LIMIT 1`,
+          [source, dagId, dayEnd],
+        );
+        expect(land).toBeDefined();
+        lands.push(land);
+      }
+      const latest = (key: 'started_at' | 'ended_at') =>
+        Math.max(...lands.map((l) => new Date(l[key]).getTime()));
+      const tries = await q<{
+        task_id: string;
+        try_number: number;
+        state: string;
+        started_at: Date;
+        ended_at: Date;
+      }>(
+        `SELECT ti.task_id, t.try_number, t.state, t.started_at, t.ended_at
+         FROM task_instance_tries t JOIN task_instances ti ON ti.id = t.ti_id
+         WHERE ti.dag_id = $1 AND ti.run_id = $2 ORDER BY t.started_at, ti.task_id`,
+        [MART, runId(`${day}T12:00:00Z`)],
+      );
+      const checks = tries.filter((t) => t.task_id === 'check_freshness');
+      const passed = checks.filter((t) => t.state === 'success');
+      expect(passed).toHaveLength(1);
+      // Different processes stamp these times (on the same clock), so only causal order is
+      // asserted: a passing check started after every input's land did; a failing one started
+      // before the last of them was recorded as done.
+      expect(new Date(passed[0].started_at).getTime()).toBeGreaterThanOrEqual(latest('started_at'));
+      for (const failedCheck of checks.filter((t) => t.state === 'failed')) {
+        expect(new Date(failedCheck.started_at).getTime()).toBeLessThan(latest('ended_at'));
+      }
+      const builds = tries.filter((t) => t.task_id === 'build_mart');
+      expect(builds.map((b) => b.state)).toEqual(['success']);
+      expect(new Date(builds[0].started_at).getTime()).toBeGreaterThanOrEqual(
+        new Date(passed[0].ended_at).getTime(),
+      );
+    }
+  });
+
+  it('registers complete raw.events partitions with their row counts', async () => {
+    const partitions = await q(
+      `SELECT p.partition_date::text AS day, p.complete, p.row_count,
+              (SELECT count(*)::int FROM warehouse.raw_events e
+               WHERE (e.occurred_at AT TIME ZONE 'America/Los_Angeles')::date = p.partition_date) AS raw_rows
+       FROM warehouse.partitions p WHERE p.dataset = 'raw.events' AND p.partition_date = ANY($1::date[])
+       ORDER BY p.partition_date`,
+      [REVENUE_DATES],
+    );
+    expect(partitions.map((p) => [p.day, p.complete, Number(p.row_count) === p.raw_rows])).toEqual([
+      ['2026-04-25', true, true],
+      ['2026-04-26', true, true],
+    ]);
+  });
+
+  it('generates sources as a pure function of seed and day, written once whichever executor asked first', async () => {
+    for (const day of [...REVENUE_DATES, '2026-04-27']) {
+      const generated = generateDay(day);
+      const start = laMidnight(day);
+      const end = laMidnight(addDays(day, 1));
+      const messages = await q(
+        `SELECT kafka_offset, event_id, account_id, event_type, occurred_at, produced_at
+         FROM warehouse.src_kafka_clickstream WHERE produced_at >= $1 AND produced_at < $2 ORDER BY kafka_offset`,
+        [start, end],
+      );
+      expect(
+        messages.map((m) => [
+          Number(m.kafka_offset),
+          m.event_id,
+          m.account_id,
+          m.event_type,
+          iso(m.occurred_at),
+          iso(m.produced_at),
+        ]),
+      ).toEqual(
+        generated.messages.map((m) => [
+          m.offset,
+          m.eventId,
+          m.accountId,
+          m.eventType,
+          iso(m.occurredAt),
+          iso(m.producedAt),
+        ]),
+      );
+      const payments = await q(
+        `SELECT payment_id, account_id, amount_cents, created_at FROM warehouse.src_stripe_payments
+         WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at, payment_id`,
+        [start, end],
+      );
+      expect(
+        payments.map((p) => [p.payment_id, p.account_id, Number(p.amount_cents), iso(p.created_at)]),
+      ).toEqual(generated.payments.map((p) => [p.paymentId, p.accountId, p.amountCents, iso(p.createdAt)]));
+    }
+    expect(
+      (await q(`SELECT account_id FROM warehouse.src_salesforce_accounts ORDER BY account_id`)).map(
+        (a) => a.account_id,
+      ),
+    ).toEqual(ACCOUNTS.map((a) => a.accountId).sort());
+  });
+});
