@@ -262,6 +262,16 @@ describe('distributed mode (services as processes, real Kafka and PostgreSQL)', 
       /tributary_consumer_lag\{group="tributary\.executor",topic="tributary\.task\.commands"/,
     );
     expect(merged).toMatch(/tributary_task_instances\{state="success",service="executor"\} [1-9]/);
+    // One consumer group: both executors got partitions of task.commands, and ran tasks.
+    const workers = await cluster.query<{ worker: string }>(
+      `SELECT DISTINCT worker FROM task_instance_tries WHERE state = 'success'`,
+    );
+    expect(workers.map((w) => w.worker).sort()).toEqual(
+      cluster
+        .of('executor')
+        .map((p) => p.env.TRIBUTARY_WORKER_ID)
+        .sort(),
+    );
   });
 });
 

@@ -166,7 +166,8 @@ export class AssetsService {
         used,
         logicalDate,
         now,
-        `asset_triggered__${partition}__${used[used.length - 1].asset_event_id}`,
+        // A partition is free text ('region=us/2026-04-25'); a run id allows [A-Za-z0-9_.:+-] only.
+        `asset_triggered__${partition.replace(/[^A-Za-z0-9_.:+-]/g, '_').slice(0, 120)}__${used[used.length - 1].asset_event_id}`,
       );
       runs++;
     }
