@@ -127,6 +127,8 @@ export class TransportServer extends Server implements CustomTransportStrategy {
           }
         }
       }
+      // The database or network is away, not the message at fault: leave it uncommitted, to be redelivered.
+      if (isInfrastructureOutage(lastError)) throw lastError;
       const reason = `handler of group '${group}' failed ${this.maxAttempts} times: ${(lastError as Error)?.message ?? String(lastError)}`;
       await this.deadLetter(message, group, reason, this.maxAttempts);
     };
@@ -156,4 +158,25 @@ export class TransportServer extends Server implements CustomTransportStrategy {
       { key: message.key, value: JSON.stringify(envelope('dead.letter', payload, new Date())) },
     ]);
   }
+}
+
+/** Socket-level and PostgreSQL connection errors (class 08, admin shutdown, cannot connect now). */
+const OUTAGE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
+
+export function isInfrastructureOutage(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (OUTAGE_CODES.has(code) || code.startsWith('08'))) return true;
+  const message = (error as Error | null)?.message ?? '';
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    message,
+  );
 }
