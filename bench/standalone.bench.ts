@@ -9,6 +9,7 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { StandaloneOrchestrator } from '@tributary/standalone';
+import { machineInfo } from './machine';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 50);
 const TASKS = Number(process.env.BENCH_TASKS ?? 20);
@@ -78,12 +79,7 @@ async function main(): Promise<void> {
       benchmark: 'standalone',
       command: 'npm run bench',
       date: new Date().toISOString(),
-      machine: {
-        cpus: os.cpus().length,
-        cpuModel: os.cpus()[0]?.model,
-        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-        node: process.version,
-      },
+      machine: machineInfo(),
       database: process.env.BENCH_DATABASE_URL ? 'PostgreSQL (pg pool)' : 'PGlite (embedded, in memory)',
       transport: 'in-process',
       throughput: {

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
+import { runNodeScript, waitForReadyLine } from './child-process';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createDatabase } = require('../../scripts/local-infra') as {
@@ -66,29 +67,13 @@ export class ServiceProcess {
     });
     this.child = child;
     this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-    const ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`${this.name} did not become ready in ${timeoutMs} ms:\n${this.tail()}`)),
-        timeoutMs,
-      );
-      const onData = (chunk: Buffer) => {
-        this.output += chunk.toString();
-        const match = /ready: (http:\/\/[\d.]+:\d+)\/health/.exec(this.output);
-        if (match && !this.url) {
-          this.url = match[1];
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.on('exit', (code, signal) => {
-        clearTimeout(timer);
-        if (!this.url)
-          reject(new Error(`${this.name} exited (${code ?? signal}) before it was ready:\n${this.tail()}`));
-      });
-    });
-    await ready;
+    this.url = await waitForReadyLine(
+      child,
+      this.name,
+      timeoutMs,
+      (chunk) => (this.output += chunk),
+      () => this.tail(),
+    );
   }
 
   /** Graceful stop (SIGTERM): resolves with the exit code. */
@@ -233,20 +218,10 @@ export class TestCluster {
 
 /** Runs `tributary <args>` to completion; rejects with its output on a non-zero exit. */
 export function runCli(args: string[], env: Record<string, string>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.on('exit', (code) =>
-      code === 0
-        ? resolve(output)
-        : reject(new Error(`tributary ${args.join(' ')} exited ${code}:\n${output}`)),
-    );
+  return runNodeScript(CLI, args, REPO_ROOT, {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    ...env,
   });
 }
 
