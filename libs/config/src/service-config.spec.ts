@@ -103,6 +103,34 @@ describe('service configuration from the environment', () => {
     ]);
   });
 
+  it('under a sped-up clock, weighs the real heartbeat against the simulated worker timeout', () => {
+    const clock = {
+      TRIBUTARY_CLOCK_START: '2026-04-25T07:00:00Z',
+      TRIBUTARY_CLOCK_EPOCH: '2026-11-21T12:00:00Z',
+      TRIBUTARY_CLOCK_SPEED: '720',
+    };
+    expect(problemsOf('executor', { ...valid, ...clock, TRIBUTARY_HEARTBEAT_INTERVAL_MS: '1000' })).toEqual([
+      'TRIBUTARY_HEARTBEAT_INTERVAL_MS (1000, ×720 clock speed) must be at most half of TRIBUTARY_WORKER_TIMEOUT_MS (60000), or live workers are reaped',
+    ]);
+    const config = loadServiceConfig('executor', {
+      ...valid,
+      ...clock,
+      TRIBUTARY_HEARTBEAT_INTERVAL_MS: '1000',
+      TRIBUTARY_WORKER_TIMEOUT_MS: String(5_000 * 720),
+    });
+    expect(config.clock).toEqual({
+      start: new Date(clock.TRIBUTARY_CLOCK_START),
+      epoch: new Date(clock.TRIBUTARY_CLOCK_EPOCH),
+      speed: 720,
+    });
+  });
+
+  it('a default worker id is unique per start, even for the same host and pid', () => {
+    expect(loadServiceConfig('executor', valid).workerId).not.toBe(
+      loadServiceConfig('executor', valid).workerId,
+    );
+  });
+
   it('rejects an unknown service', () => {
     expect(problemsOf('web', valid)).toEqual([
       "unknown service 'web': one of api, scheduler, coordinator, executor, triggerer, assets",

@@ -1,6 +1,7 @@
 // Decorators below need the metadata polyfill even when this library is imported first.
 import 'reflect-metadata';
 import { existsSync, statSync } from 'fs';
+import { randomBytes } from 'crypto';
 import * as os from 'os';
 import { plainToInstance } from 'class-transformer';
 import {
@@ -240,9 +241,11 @@ export function loadServiceConfig(
       `KAFKA_HEARTBEAT_INTERVAL_MS (${parsed.KAFKA_HEARTBEAT_INTERVAL_MS}) must be at most a third of KAFKA_SESSION_TIMEOUT_MS (${parsed.KAFKA_SESSION_TIMEOUT_MS})`,
     );
   }
-  if (parsed.TRIBUTARY_HEARTBEAT_INTERVAL_MS * 2 > parsed.TRIBUTARY_WORKER_TIMEOUT_MS) {
+  // The heartbeat interval is real time; the worker timeout is clock time (simulated under a sped-up clock).
+  const speed = typeof parsed.TRIBUTARY_CLOCK_SPEED === 'number' ? parsed.TRIBUTARY_CLOCK_SPEED : 1;
+  if (parsed.TRIBUTARY_HEARTBEAT_INTERVAL_MS * 2 * speed > parsed.TRIBUTARY_WORKER_TIMEOUT_MS) {
     problems.push(
-      `TRIBUTARY_HEARTBEAT_INTERVAL_MS (${parsed.TRIBUTARY_HEARTBEAT_INTERVAL_MS}) must be at most half of TRIBUTARY_WORKER_TIMEOUT_MS (${parsed.TRIBUTARY_WORKER_TIMEOUT_MS}), or live workers are reaped`,
+      `TRIBUTARY_HEARTBEAT_INTERVAL_MS (${parsed.TRIBUTARY_HEARTBEAT_INTERVAL_MS}${speed !== 1 ? `, ×${speed} clock speed` : ''}) must be at most half of TRIBUTARY_WORKER_TIMEOUT_MS (${parsed.TRIBUTARY_WORKER_TIMEOUT_MS}), or live workers are reaped`,
     );
   }
   const clockKeys = ['TRIBUTARY_CLOCK_START', 'TRIBUTARY_CLOCK_EPOCH', 'TRIBUTARY_CLOCK_SPEED'] as const;
@@ -266,7 +269,11 @@ export function loadServiceConfig(
     databaseUrl: parsed.DATABASE_URL,
     dagsDir: parsed.TRIBUTARY_DAGS_DIR,
     http: { host: parsed.HTTP_HOST, port: parsed.HTTP_PORT },
-    workerId: parsed.TRIBUTARY_WORKER_ID ?? `${service}-${os.hostname()}-${process.pid}`,
+    // A random part: a restarted container keeps its hostname and often its pid, and a reused id
+    // would hide the dead predecessor's running tries from the reaper.
+    workerId:
+      parsed.TRIBUTARY_WORKER_ID ??
+      `${service}-${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     workerSlots: parsed.TRIBUTARY_WORKER_SLOTS,
     pollIntervalMs: parsed.TRIBUTARY_POLL_INTERVAL_MS,
     heartbeatIntervalMs: parsed.TRIBUTARY_HEARTBEAT_INTERVAL_MS,

@@ -252,14 +252,24 @@ export class ServiceHost implements ServiceProbe {
   }
 
   private async stopInOrder(): Promise<void> {
-    this.timers.forEach((t) => clearInterval(t));
-    this.timers = [];
+    const executor = this.config.service === 'executor';
+    // An executor keeps heartbeating while its running tasks drain, or the reaper would retry them.
+    if (!executor) this.stopLoop();
     await this.ticking;
     await this.transport.stopConsuming();
-    if (this.config.service === 'executor') await this.app.get(ExecutorService).shutdown();
+    if (executor) {
+      await this.app.get(ExecutorService).shutdown();
+      this.stopLoop();
+      await this.ticking;
+    }
     await this.relay.stop();
     await this.app.close();
     await this.db.close();
+  }
+
+  private stopLoop(): void {
+    this.timers.forEach((t) => clearInterval(t));
+    this.timers = [];
   }
 
   private startLoop(): void {
@@ -268,7 +278,7 @@ export class ServiceHost implements ServiceProbe {
     const [tick, intervalMs] = work;
     this.timers.push(
       setInterval(() => {
-        if (this.ticking || this.stopping) return;
+        if (this.ticking) return;
         this.ticking = tick()
           .catch((error) => this.logger.warn(`tick failed: ${(error as Error).message}`))
           .finally(() => (this.ticking = null));

@@ -42,8 +42,9 @@ export interface MessageTransport {
   subscribe(subscription: Subscription): Promise<void>;
   start(): Promise<void>;
   /**
-   * First step of a graceful shutdown: no new messages are handed to handlers, handlers in
-   * progress finish (and commit); publishing still works so the outbox can drain.
+   * First step of a graceful shutdown: no new messages are handed to handlers and handlers in
+   * progress finish (their database work commits; Kafka may redeliver their messages after a
+   * restart, which the inbox dedupes); publishing still works so the outbox can drain.
    */
   stopConsuming(): Promise<void>;
   /** Stops consuming, lets in-flight handlers finish, then disconnects. */

@@ -160,7 +160,7 @@ export class TransportServer extends Server implements CustomTransportStrategy {
   }
 }
 
-/** Socket-level and PostgreSQL connection errors (class 08, admin shutdown, cannot connect now). */
+/** Socket-level and PostgreSQL connection errors (class 08, insufficient resources 53, admin shutdown, cannot connect now). */
 const OUTAGE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -174,7 +174,8 @@ const OUTAGE_CODES = new Set([
 
 export function isInfrastructureOutage(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && (OUTAGE_CODES.has(code) || code.startsWith('08'))) return true;
+  if (typeof code === 'string' && (OUTAGE_CODES.has(code) || code.startsWith('08') || code.startsWith('53')))
+    return true;
   const message = (error as Error | null)?.message ?? '';
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
     message,
