@@ -1,5 +1,6 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
+import { SAMPLE_DAY_MART } from '../support/three-cadences';
 
 jest.setTimeout(180_000);
 
@@ -35,32 +36,7 @@ describe('tributary demo three-cadences --json', () => {
     for (const states of Object.values(summary.runs) as Record<string, number>[]) {
       expect(Object.keys(states)).toEqual(['success']);
     }
-    expect(summary.mart).toEqual([
-      {
-        account_id: 'a1',
-        account_name: 'Acme',
-        region: 'US',
-        revenue_date: '2026-04-25',
-        event_count: 3,
-        revenue_usd: '15.00',
-      },
-      {
-        account_id: 'a2',
-        account_name: 'Globex',
-        region: 'US',
-        revenue_date: '2026-04-25',
-        event_count: 1,
-        revenue_usd: '22.00',
-      },
-      {
-        account_id: 'a3',
-        account_name: 'Initech',
-        region: 'EU',
-        revenue_date: '2026-04-25',
-        event_count: 0,
-        revenue_usd: '0.00',
-      },
-    ]);
+    expect(summary.mart).toEqual(SAMPLE_DAY_MART);
   });
 
   it('refuses a bad date with exit code 2 and a line that says how to fix it', () => {

@@ -11,16 +11,27 @@ import {
   injectFaults,
   laMidnight,
 } from '../../examples/three-cadences/warehouse';
+import {
+  KAFKA,
+  MART,
+  REVENUE_DATES,
+  SALESFORCE,
+  SAMPLE_DAY_MART,
+  STRIPE,
+  expectBatchesChained,
+  expectRawEventPartitionsComplete,
+  expectSourcesAsGenerated,
+  ingestBatches,
+  iso,
+  martFromSources,
+  martTries,
+  runId,
+} from '../support/three-cadences';
 
 // Two simulated days of 5-minute runs (~900 runs, ~2,500 task instances) on PGlite.
 jest.setTimeout(180_000);
 
 const BUNDLE = path.resolve(__dirname, '..', '..', 'examples', 'three-cadences');
-const KAFKA = 'kafka_events_to_raw';
-const STRIPE = 'stripe_payments_to_raw';
-const SALESFORCE = 'salesforce_to_raw';
-const MART = 'daily_revenue_by_account';
-const REVENUE_DATES = ['2026-04-25', '2026-04-26'];
 
 async function start(at: string): Promise<StandaloneOrchestrator> {
   return StandaloneOrchestrator.start({
@@ -36,10 +47,6 @@ async function start(at: string): Promise<StandaloneOrchestrator> {
 function sqlOf(o: StandaloneOrchestrator): SqlQuery {
   return (<T>(text: string, params: unknown[] = []) => queryRows<T>(o.db.manager, text, params)) as SqlQuery;
 }
-
-/** Timestamps come back as Date, bound parameters are strings: compare both as ISO text. */
-const iso = (d: unknown) => new Date(d as Date | string).toISOString();
-const runId = (logicalDate: string) => `scheduled__${new Date(logicalDate).toISOString()}`;
 
 describe('three-cadences: two Los Angeles days with injected faults', () => {
   const START = '2026-04-25T07:00:00Z'; // 00:00 PDT on 2026-04-25
@@ -76,54 +83,11 @@ describe('three-cadences: two Los Angeles days with injected faults', () => {
          FROM mart.daily_revenue_by_account WHERE revenue_date = $1 ORDER BY account_id`,
         [SAMPLE_DAY],
       ),
-    ).toEqual([
-      {
-        account_id: 'a1',
-        account_name: 'Acme',
-        region: 'US',
-        revenue_date: '2026-04-25',
-        event_count: 3,
-        revenue_usd: '15.00',
-      },
-      {
-        account_id: 'a2',
-        account_name: 'Globex',
-        region: 'US',
-        revenue_date: '2026-04-25',
-        event_count: 1,
-        revenue_usd: '22.00',
-      },
-      {
-        account_id: 'a3',
-        account_name: 'Initech',
-        region: 'EU',
-        revenue_date: '2026-04-25',
-        event_count: 0,
-        revenue_usd: '0.00',
-      },
-    ]);
+    ).toEqual(SAMPLE_DAY_MART);
   });
 
   it('matches the sources on every day: revenue sums source payments, event_count counts distinct source events', async () => {
-    // Computed from the simulated sources with PostgreSQL's own time zone rules, independently
-    // of the example's Intl-based calendar.
-    const expected = await q(
-      `WITH days AS (SELECT unnest($1::date[]) AS revenue_date),
-       accounts AS (SELECT a.*, days.revenue_date FROM warehouse.src_salesforce_accounts a CROSS JOIN days
-                    WHERE a.active AND (a.created_at AT TIME ZONE 'America/Los_Angeles')::date <= days.revenue_date),
-       ev AS (SELECT account_id, (occurred_at AT TIME ZONE 'America/Los_Angeles')::date AS d,
-                     count(DISTINCT event_id)::int AS n
-              FROM warehouse.src_kafka_clickstream GROUP BY 1, 2),
-       py AS (SELECT account_id, (created_at AT TIME ZONE 'America/Los_Angeles')::date AS d, sum(amount_cents) AS cents
-              FROM warehouse.src_stripe_payments GROUP BY 1, 2)
-       SELECT a.account_id, a.name AS account_name, a.region, a.revenue_date::text AS revenue_date,
-              COALESCE(ev.n, 0) AS event_count, (COALESCE(py.cents, 0) / 100.0)::numeric(12,2)::text AS revenue_usd
-       FROM accounts a
-       LEFT JOIN ev ON ev.account_id = a.account_id AND ev.d = a.revenue_date
-       LEFT JOIN py ON py.account_id = a.account_id AND py.d = a.revenue_date
-       ORDER BY revenue_date, account_id`,
-      [REVENUE_DATES],
-    );
+    const expected = await martFromSources(q, REVENUE_DATES);
     const mart = await q(
       `SELECT account_id, account_name, region, revenue_date::text AS revenue_date, event_count,
               revenue_usd::text AS revenue_usd
@@ -191,34 +155,13 @@ describe('three-cadences: two Los Angeles days with injected faults', () => {
       ['kafka.clickstream', KAFKA],
       ['stripe.payments', STRIPE],
     ]) {
-      const batches = await q<{
-        from_offset: string | null;
-        to_offset: string | null;
-        from_time: Date;
-        to_time: Date;
-        data_interval_end: Date;
-        landed_try: number | null;
-        pages: number | null;
-      }>(
-        `SELECT b.from_offset, b.to_offset, b.from_time, b.to_time, b.landed_try, b.pages, r.data_interval_end
-         FROM warehouse.ingest_batches b JOIN dag_runs r ON r.dag_id = $2 AND r.run_id = b.run_id
-         WHERE b.source = $1 ORDER BY b.to_time`,
-        [source, dagId],
-      );
+      const batches = await ingestBatches(q, source, dagId);
       const [{ runs }] = await q<{ runs: number }>(
         `SELECT count(*)::int AS runs FROM dag_runs WHERE dag_id = $1`,
         [dagId],
       );
       expect(batches).toHaveLength(runs);
-      expect(iso(batches[0].from_time)).toBe(iso(START));
-      batches.forEach((b, i) => {
-        expect(b.landed_try).not.toBeNull();
-        expect(iso(b.to_time)).toBe(iso(b.data_interval_end));
-        if (i > 0) {
-          expect(iso(b.from_time)).toBe(iso(batches[i - 1].to_time));
-          expect(b.from_offset).toBe(batches[i - 1].to_offset);
-        }
-      });
+      expectBatchesChained(batches, START);
       // The nightly renewal burst needs more than one page of the Stripe list API.
       if (dagId === STRIPE) expect(Math.max(...batches.map((b) => b.pages ?? 0))).toBeGreaterThan(1);
     }
@@ -309,18 +252,7 @@ describe('three-cadences: two Los Angeles days with injected faults', () => {
         freshAt.push(new Date(at as Date));
       }
       const inputsFresh = Math.max(...freshAt.map((d) => d.getTime()));
-      const tries = await q<{
-        task_id: string;
-        try_number: number;
-        state: string;
-        started_at: Date;
-        ended_at: Date;
-      }>(
-        `SELECT ti.task_id, t.try_number, t.state, t.started_at, t.ended_at
-         FROM task_instance_tries t JOIN task_instances ti ON ti.id = t.ti_id
-         WHERE ti.dag_id = $1 AND ti.run_id = $2 ORDER BY t.started_at, ti.task_id`,
-        [MART, runId(`${day}T12:00:00Z`)],
-      );
+      const tries = await martTries(q, day);
       const checks = tries.filter((t) => t.task_id === 'check_freshness');
       const passed = checks.filter((t) => t.state === 'success');
       expect(passed).toHaveLength(1);
@@ -342,18 +274,7 @@ describe('three-cadences: two Los Angeles days with injected faults', () => {
   });
 
   it('registers complete raw.events partitions with their row counts', async () => {
-    const partitions = await q(
-      `SELECT p.partition_date::text AS day, p.complete, p.row_count,
-              (SELECT count(*)::int FROM warehouse.raw_events e
-               WHERE (e.occurred_at AT TIME ZONE 'America/Los_Angeles')::date = p.partition_date) AS raw_rows
-       FROM warehouse.partitions p WHERE p.dataset = 'raw.events' AND p.partition_date = ANY($1::date[])
-       ORDER BY p.partition_date`,
-      [REVENUE_DATES],
-    );
-    expect(partitions.map((p) => [p.day, p.complete, p.row_count === p.raw_rows])).toEqual([
-      ['2026-04-25', true, true],
-      ['2026-04-26', true, true],
-    ]);
+    await expectRawEventPartitionsComplete(q, REVENUE_DATES);
   });
 
   it('generates sources as a pure function of seed and day, written once whoever asked first', async () => {
@@ -364,43 +285,7 @@ describe('three-cadences: two Los Angeles days with injected faults', () => {
       'evt_3:a2',
       'evt_4:a1',
     ]);
-    for (const day of [...REVENUE_DATES, '2026-04-27']) {
-      const generated = generateDay(day);
-      const start = laMidnight(day);
-      const end = laMidnight(addDays(day, 1));
-      const messages = await q(
-        `SELECT kafka_offset, event_id, account_id, event_type, occurred_at, produced_at
-         FROM warehouse.src_kafka_clickstream WHERE produced_at >= $1 AND produced_at < $2 ORDER BY kafka_offset`,
-        [start, end],
-      );
-      expect(
-        messages.map((m) => [
-          Number(m.kafka_offset),
-          m.event_id,
-          m.account_id,
-          m.event_type,
-          iso(m.occurred_at),
-          iso(m.produced_at),
-        ]),
-      ).toEqual(
-        generated.messages.map((m) => [
-          m.offset,
-          m.eventId,
-          m.accountId,
-          m.eventType,
-          iso(m.occurredAt),
-          iso(m.producedAt),
-        ]),
-      );
-      const payments = await q(
-        `SELECT payment_id, account_id, amount_cents, created_at FROM warehouse.src_stripe_payments
-         WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at, payment_id`,
-        [start, end],
-      );
-      expect(payments.map((p) => [p.payment_id, p.account_id, p.amount_cents, iso(p.created_at)])).toEqual(
-        generated.payments.map((p) => [p.paymentId, p.accountId, p.amountCents, iso(p.createdAt)]),
-      );
-    }
+    await expectSourcesAsGenerated(q, [...REVENUE_DATES, '2026-04-27']);
     // Activity only ever belongs to accounts that exist and are active at that moment.
     for (const day of REVENUE_DATES) {
       for (const m of generateDay(day).messages) {

@@ -10,13 +10,23 @@
 // failed try must be the freshness guard doing its job, and nothing else.
 import { Kafka, logLevel } from 'kafkajs';
 import { ServiceName, TestCluster, eventually } from '../support/cluster';
+import { ACCOUNTS, SAMPLE_DAY, addDays, laMidnight } from '../../examples/three-cadences/warehouse';
 import {
-  ACCOUNTS,
-  SAMPLE_DAY,
-  addDays,
-  generateDay,
-  laMidnight,
-} from '../../examples/three-cadences/warehouse';
+  KAFKA,
+  MART,
+  REVENUE_DATES,
+  SALESFORCE,
+  SAMPLE_DAY_MART,
+  STRIPE,
+  expectBatchesChained,
+  expectRawEventPartitionsComplete,
+  expectSourcesAsGenerated,
+  ingestBatches,
+  iso,
+  martFromSources,
+  martTries,
+  runId,
+} from '../support/three-cadences';
 
 /**
  * Simulated ms per real ms: a 5-minute interval closes every 417 real ms, and the 55 simulated
@@ -32,12 +42,6 @@ const END = '2026-04-27T14:00:00Z';
 /** Real time for the services to boot while the clock still reads the evening before START. */
 const BOOT_MS = 20_000;
 
-const KAFKA = 'kafka_events_to_raw';
-const STRIPE = 'stripe_payments_to_raw';
-const SALESFORCE = 'salesforce_to_raw';
-const MART = 'daily_revenue_by_account';
-const REVENUE_DATES = ['2026-04-25', '2026-04-26'];
-
 const MINUTE = 60_000;
 const windowMs = Date.parse(END) - Date.parse(START);
 /** The scheduled runs whose interval ends by END: 55 hours of 5- and 15-minute intervals, two of each daily. */
@@ -50,10 +54,6 @@ const EXPECTED_RUNS: Record<string, number> = {
 const TOTAL_RUNS = Object.values(EXPECTED_RUNS).reduce((a, b) => a + b, 0);
 
 jest.setTimeout(BOOT_MS + windowMs / SPEED + 150_000);
-
-/** Timestamps come back as Date, bound parameters are strings: compare both as ISO text. */
-const iso = (d: unknown) => new Date(d as Date | string).toISOString();
-const runId = (logicalDate: string | number) => `scheduled__${new Date(logicalDate).toISOString()}`;
 
 describe('three-cadences in distributed mode: two Los Angeles days on a sped-up clock', () => {
   let cluster: TestCluster;
@@ -227,54 +227,11 @@ describe('three-cadences in distributed mode: two Los Angeles days on a sped-up 
          FROM mart.daily_revenue_by_account WHERE revenue_date = $1 ORDER BY account_id`,
         [SAMPLE_DAY],
       ),
-    ).toEqual([
-      {
-        account_id: 'a1',
-        account_name: 'Acme',
-        region: 'US',
-        revenue_date: '2026-04-25',
-        event_count: 3,
-        revenue_usd: '15.00',
-      },
-      {
-        account_id: 'a2',
-        account_name: 'Globex',
-        region: 'US',
-        revenue_date: '2026-04-25',
-        event_count: 1,
-        revenue_usd: '22.00',
-      },
-      {
-        account_id: 'a3',
-        account_name: 'Initech',
-        region: 'EU',
-        revenue_date: '2026-04-25',
-        event_count: 0,
-        revenue_usd: '0.00',
-      },
-    ]);
+    ).toEqual(SAMPLE_DAY_MART);
   });
 
   it('matches the sources on every day: revenue sums source payments, event_count counts distinct source events', async () => {
-    // Computed from the simulated sources with PostgreSQL's own time zone rules, independently
-    // of the example's Intl-based calendar.
-    const expected = await q(
-      `WITH days AS (SELECT unnest($1::date[]) AS revenue_date),
-       accounts AS (SELECT a.*, days.revenue_date FROM warehouse.src_salesforce_accounts a CROSS JOIN days
-                    WHERE a.active AND (a.created_at AT TIME ZONE 'America/Los_Angeles')::date <= days.revenue_date),
-       ev AS (SELECT account_id, (occurred_at AT TIME ZONE 'America/Los_Angeles')::date AS d,
-                     count(DISTINCT event_id)::int AS n
-              FROM warehouse.src_kafka_clickstream GROUP BY 1, 2),
-       py AS (SELECT account_id, (created_at AT TIME ZONE 'America/Los_Angeles')::date AS d, sum(amount_cents) AS cents
-              FROM warehouse.src_stripe_payments GROUP BY 1, 2)
-       SELECT a.account_id, a.name AS account_name, a.region, a.revenue_date::text AS revenue_date,
-              COALESCE(ev.n, 0) AS event_count, (COALESCE(py.cents, 0) / 100.0)::numeric(12,2)::text AS revenue_usd
-       FROM accounts a
-       LEFT JOIN ev ON ev.account_id = a.account_id AND ev.d = a.revenue_date
-       LEFT JOIN py ON py.account_id = a.account_id AND py.d = a.revenue_date
-       ORDER BY revenue_date, account_id`,
-      [REVENUE_DATES],
-    );
+    const expected = await martFromSources(q, REVENUE_DATES);
     // The cluster keeps running: only the covered revenue dates are in scope.
     const mart = await q(
       `SELECT account_id, account_name, region, revenue_date::text AS revenue_date, event_count,
@@ -349,30 +306,9 @@ describe('three-cadences in distributed mode: two Los Angeles days on a sped-up 
       ['kafka.clickstream', KAFKA],
       ['stripe.payments', STRIPE],
     ]) {
-      const batches = await q<{
-        from_offset: string | null;
-        to_offset: string | null;
-        from_time: Date;
-        to_time: Date;
-        data_interval_end: Date;
-        landed_try: number | null;
-        pages: number | null;
-      }>(
-        `SELECT b.from_offset, b.to_offset, b.from_time, b.to_time, b.landed_try, b.pages, r.data_interval_end
-         FROM warehouse.ingest_batches b JOIN dag_runs r ON r.dag_id = $2 AND r.run_id = b.run_id
-         WHERE b.source = $1 AND r.${IN_WINDOW} ORDER BY b.to_time`,
-        [source, dagId],
-      );
+      const batches = await ingestBatches(q, source, dagId, `r.${IN_WINDOW}`);
       expect(batches).toHaveLength(EXPECTED_RUNS[dagId]);
-      expect(iso(batches[0].from_time)).toBe(iso(START));
-      batches.forEach((b, i) => {
-        expect(b.landed_try).not.toBeNull();
-        expect(iso(b.to_time)).toBe(iso(b.data_interval_end));
-        if (i > 0) {
-          expect(iso(b.from_time)).toBe(iso(batches[i - 1].to_time));
-          expect(b.from_offset).toBe(batches[i - 1].to_offset);
-        }
-      });
+      expectBatchesChained(batches, START);
       // The nightly renewal burst needs more than one page of the Stripe list API.
       if (dagId === STRIPE) expect(Math.max(...batches.map((b) => b.pages ?? 0))).toBeGreaterThan(1);
     }
@@ -437,18 +373,7 @@ describe('three-cadences in distributed mode: two Los Angeles days on a sped-up 
       }
       const latest = (key: 'started_at' | 'ended_at') =>
         Math.max(...lands.map((l) => new Date(l[key]).getTime()));
-      const tries = await q<{
-        task_id: string;
-        try_number: number;
-        state: string;
-        started_at: Date;
-        ended_at: Date;
-      }>(
-        `SELECT ti.task_id, t.try_number, t.state, t.started_at, t.ended_at
-         FROM task_instance_tries t JOIN task_instances ti ON ti.id = t.ti_id
-         WHERE ti.dag_id = $1 AND ti.run_id = $2 ORDER BY t.started_at, ti.task_id`,
-        [MART, runId(`${day}T12:00:00Z`)],
-      );
+      const tries = await martTries(q, day);
       const checks = tries.filter((t) => t.task_id === 'check_freshness');
       const passed = checks.filter((t) => t.state === 'success');
       expect(passed).toHaveLength(1);
@@ -468,58 +393,11 @@ describe('three-cadences in distributed mode: two Los Angeles days on a sped-up 
   });
 
   it('registers complete raw.events partitions with their row counts', async () => {
-    const partitions = await q(
-      `SELECT p.partition_date::text AS day, p.complete, p.row_count,
-              (SELECT count(*)::int FROM warehouse.raw_events e
-               WHERE (e.occurred_at AT TIME ZONE 'America/Los_Angeles')::date = p.partition_date) AS raw_rows
-       FROM warehouse.partitions p WHERE p.dataset = 'raw.events' AND p.partition_date = ANY($1::date[])
-       ORDER BY p.partition_date`,
-      [REVENUE_DATES],
-    );
-    expect(partitions.map((p) => [p.day, p.complete, Number(p.row_count) === p.raw_rows])).toEqual([
-      ['2026-04-25', true, true],
-      ['2026-04-26', true, true],
-    ]);
+    await expectRawEventPartitionsComplete(q, REVENUE_DATES);
   });
 
   it('generates sources as a pure function of seed and day, written once whichever executor asked first', async () => {
-    for (const day of [...REVENUE_DATES, '2026-04-27']) {
-      const generated = generateDay(day);
-      const start = laMidnight(day);
-      const end = laMidnight(addDays(day, 1));
-      const messages = await q(
-        `SELECT kafka_offset, event_id, account_id, event_type, occurred_at, produced_at
-         FROM warehouse.src_kafka_clickstream WHERE produced_at >= $1 AND produced_at < $2 ORDER BY kafka_offset`,
-        [start, end],
-      );
-      expect(
-        messages.map((m) => [
-          Number(m.kafka_offset),
-          m.event_id,
-          m.account_id,
-          m.event_type,
-          iso(m.occurred_at),
-          iso(m.produced_at),
-        ]),
-      ).toEqual(
-        generated.messages.map((m) => [
-          m.offset,
-          m.eventId,
-          m.accountId,
-          m.eventType,
-          iso(m.occurredAt),
-          iso(m.producedAt),
-        ]),
-      );
-      const payments = await q(
-        `SELECT payment_id, account_id, amount_cents, created_at FROM warehouse.src_stripe_payments
-         WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at, payment_id`,
-        [start, end],
-      );
-      expect(
-        payments.map((p) => [p.payment_id, p.account_id, Number(p.amount_cents), iso(p.created_at)]),
-      ).toEqual(generated.payments.map((p) => [p.paymentId, p.accountId, p.amountCents, iso(p.createdAt)]));
-    }
+    await expectSourcesAsGenerated(q, [...REVENUE_DATES, '2026-04-27']);
     expect(
       (await q(`SELECT account_id FROM warehouse.src_salesforce_accounts ORDER BY account_id`)).map(
         (a) => a.account_id,
