@@ -14,11 +14,10 @@
 const { spawn, spawnSync } = require('child_process');
 const crypto = require('crypto');
 const fs = require('fs');
-const net = require('net');
-const os = require('os');
 const path = require('path');
 const { pathToFileURL } = require('url');
 const { spawnWatchdog } = require('./cli');
+const { cleanUpOnExit, destroyServer, freePorts, prepareDataDir, removeDir } = require('./local-server');
 
 const KAFKA_VERSION = '3.9.1';
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -128,24 +127,6 @@ async function fetchKafkaLibs({ log = () => {} } = {}) {
   return LIBS_DIR;
 }
 
-/** Free TCP ports on 127.0.0.1 (all held open together, so they are distinct). */
-async function freePorts(count) {
-  const servers = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const server = net.createServer();
-      servers.push(server);
-      await new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', resolve);
-      });
-    }
-    return servers.map((server) => server.address().port);
-  } finally {
-    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(() => resolve()))));
-  }
-}
-
 /** A random KRaft cluster id: 16 bytes, URL-safe base64 without padding (what `kafka-storage random-uuid` prints). */
 function randomClusterId() {
   return crypto.randomBytes(16).toString('base64url');
@@ -179,19 +160,6 @@ function summarizeLog(file, { errors = 5, tail = 20 } = {}) {
   ].join('\n');
 }
 
-// Brokers not yet destroyed: if this node process exits first, their JVMs are killed and temp dirs removed.
-// (A jest test file sees a copy of `process` whose 'exit' never fires, and a SIGKILL runs no hooks at all: for
-// those, each instance also has a watchdog process, see spawnWatchdog in cli.js.)
-const live = new Set();
-let exitHookInstalled = false;
-function installExitHook() {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const broker of live) broker._killSync();
-  });
-}
-
 class KafkaBroker {
   /**
    * Fetches the jars if needed, picks free ports and prepares the data dir; does not start the broker.
@@ -203,11 +171,7 @@ class KafkaBroker {
     requireCommand(javaCommand(), ['-XX:-UsePerfData', '-version'], 'Java 17+ (`java`)');
     const libsDir = await fetchKafkaLibs({ log });
     const candidates = await freePorts(3);
-    const ownsDataDir = !dataDir;
-    const dir = dataDir
-      ? path.resolve(dataDir)
-      : fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'tributary-kafka-'));
-    fs.mkdirSync(dir, { recursive: true });
+    const { dir, ownsDataDir } = prepareDataDir(dataDir, 'tributary-kafka-');
     return new KafkaBroker({
       libsDir,
       dataDir: dir,
@@ -228,8 +192,7 @@ class KafkaBroker {
     this.child = undefined;
     this.exited = undefined;
     this.destroyed = false;
-    installExitHook();
-    live.add(this);
+    cleanUpOnExit(this);
     this.watchdog = spawnWatchdog(this.cleanupPlan());
   }
 
@@ -393,16 +356,12 @@ class KafkaBroker {
   }
 
   /** stop() and remove the data dir. */
-  async destroy() {
-    await this.stop();
-    this.destroyed = true;
-    live.delete(this);
-    fs.rmSync(this.dataDir, { recursive: true, force: true, maxRetries: 5 });
-    this.watchdog.done();
+  destroy() {
+    return destroyServer(this);
   }
 
   /** For the process 'exit' hook: synchronous, best effort. */
-  _killSync() {
+  cleanupSync() {
     try {
       if (this.child) this.child.kill('SIGKILL');
     } catch {
@@ -410,7 +369,7 @@ class KafkaBroker {
     }
     if (this.ownsDataDir) {
       try {
-        fs.rmSync(this.dataDir, { recursive: true, force: true, maxRetries: 5 });
+        removeDir(this.dataDir);
       } catch {
         // best effort while exiting
       }

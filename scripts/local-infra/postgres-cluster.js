@@ -15,11 +15,10 @@
 // dir is chowned to it.
 const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
-const net = require('net');
-const os = require('os');
 const path = require('path');
 const { URL } = require('url');
 const { spawnWatchdog } = require('./cli');
+const { cleanUpOnExit, destroyServer, freePorts, prepareDataDir, removeDir } = require('./local-server');
 
 const PG_LIB = '/usr/lib/postgresql';
 const START_TIMEOUT_S = 60;
@@ -75,17 +74,6 @@ function chownRecursive(dir, uid, gid) {
   }
 }
 
-async function freePort() {
-  const server = net.createServer();
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 function shellQuote(value) {
   return `'${String(value).replace(/'/g, `'\\''`)}'`;
 }
@@ -123,19 +111,6 @@ async function createDatabase(baseUrl, name) {
   return url.toString();
 }
 
-// Clusters not yet destroyed: if this node process exits first, they are stopped (immediate) and temp dirs removed.
-// (A jest test file sees a copy of `process` whose 'exit' never fires, and a SIGKILL runs no hooks at all: for
-// those, each instance also has a watchdog process, see spawnWatchdog in cli.js.)
-const live = new Set();
-let exitHookInstalled = false;
-function installExitHook() {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const cluster of live) cluster._stopSync();
-  });
-}
-
 class PostgresCluster {
   /**
    * Finds the binaries, picks a free port and prepares the dir; does not start the server.
@@ -145,11 +120,8 @@ class PostgresCluster {
   static async create({ dataDir, port } = {}) {
     const { bin, version } = findPostgresBin();
     const user = serverUser();
-    const chosenPort = port ?? (await freePort());
-    const ownsDataDir = !dataDir;
-    const dir = dataDir
-      ? path.resolve(dataDir)
-      : fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'tributary-pg-'));
+    const chosenPort = port ?? (await freePorts(1))[0];
+    const { dir, ownsDataDir } = prepareDataDir(dataDir, 'tributary-pg-');
     fs.mkdirSync(path.join(dir, 'sockets'), { recursive: true });
     if (user) chownRecursive(dir, user.uid, user.gid);
     return new PostgresCluster({ bin, version, user, dataDir: dir, ownsDataDir, port: chosenPort });
@@ -165,8 +137,7 @@ class PostgresCluster {
     this.port = port;
     this.running = false;
     this.destroyed = false;
-    installExitHook();
-    live.add(this);
+    cleanUpOnExit(this);
     this.watchdog = spawnWatchdog(this.cleanupPlan());
   }
 
@@ -251,7 +222,7 @@ class PostgresCluster {
         serverOptions,
       ]);
     } catch (error) {
-      this._stopSync({ removeDir: false });
+      this._stopSync({ keepDir: true });
       throw new Error(`${error.message}\n--- tail of ${this.logFile} ---\n${tailOfFile(this.logFile)}`);
     }
     this.running = true;
@@ -272,12 +243,8 @@ class PostgresCluster {
   }
 
   /** stop() and remove the dir. */
-  async destroy() {
-    await this.stop();
-    this.destroyed = true;
-    live.delete(this);
-    fs.rmSync(this.dataDir, { recursive: true, force: true, maxRetries: 5 });
-    this.watchdog.done();
+  destroy() {
+    return destroyServer(this);
   }
 
   /** The URL of a fresh, empty database `name` on this cluster (one of that name is replaced). */
@@ -314,8 +281,13 @@ class PostgresCluster {
     });
   }
 
-  /** For the process 'exit' hook: `pg_ctl stop -m immediate`, synchronous and best effort. */
-  _stopSync({ removeDir = this.ownsDataDir } = {}) {
+  /** For the process 'exit' hook. */
+  cleanupSync() {
+    this._stopSync();
+  }
+
+  /** `pg_ctl stop -m immediate`, synchronous and best effort. */
+  _stopSync({ keepDir = !this.ownsDataDir } = {}) {
     try {
       if (fs.existsSync(path.join(this.pgdata, 'postmaster.pid'))) {
         const [command, args] = this.command('pg_ctl', [
@@ -333,9 +305,9 @@ class PostgresCluster {
     } catch {
       // best effort while exiting
     }
-    if (removeDir) {
+    if (!keepDir) {
       try {
-        fs.rmSync(this.dataDir, { recursive: true, force: true, maxRetries: 5 });
+        removeDir(this.dataDir);
       } catch {
         // best effort while exiting
       }

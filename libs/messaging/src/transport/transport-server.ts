@@ -97,6 +97,7 @@ export class TransportServer extends Server implements CustomTransportStrategy {
   }
 
   private consumerFor(topic: TopicName, group: string, handler: MessageHandler) {
+    const kafkaGroup = this.catalog.group(group);
     return async (message: IncomingMessage): Promise<void> => {
       let event;
       try {
@@ -113,11 +114,11 @@ export class TransportServer extends Server implements CustomTransportStrategy {
         try {
           const result = await handler(event, new TransportContext([message, group]));
           await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
-          this.onHandled(message.topic, this.catalog.group(group), 'handled');
+          this.onHandled(message.topic, kafkaGroup, 'handled');
           return;
         } catch (error) {
           lastError = error;
-          this.onHandled(message.topic, this.catalog.group(group), 'failed_attempt');
+          this.onHandled(message.topic, kafkaGroup, 'failed_attempt');
           if (error instanceof PoisonMessageError) {
             await this.deadLetter(message, group, error.message, attempt);
             return;
