@@ -19,3 +19,6 @@ export * from './state/run-state';
 export * from './retry/retry-policy';
 export * from './trigger-rules/trigger-rule';
 export * from './assets/asset-condition';
+export * from './sensors/sensor-spec';
+export * from './sensors/sensor-templates';
+export * from './sensors/sensor-check';

@@ -20,6 +20,7 @@ describe('Database on embedded PGlite', () => {
       'InitialSchema1763683200000',
       'DagSlotStarved1763769600000',
       'OutboxProducer1763856000000',
+      'SensorsAndTriggers1763942400000',
     ]);
     expect(await db.pendingMigrations()).toEqual([]);
   });
@@ -31,6 +32,7 @@ describe('Database on embedded PGlite', () => {
         'InitialSchema1763683200000',
         'DagSlotStarved1763769600000',
         'OutboxProducer1763856000000',
+        'SensorsAndTriggers1763942400000',
       ]);
     } finally {
       await fresh.close();

@@ -39,3 +39,24 @@ export type TaskFunction = (context: TaskContext) => unknown | Promise<unknown>;
 
 /** A sensor's check: true when the condition is met. */
 export type SensorPredicate = (context: TaskContext) => boolean | Promise<boolean>;
+
+/** What a sensor found when its condition was met (the triggerer's event, or the executor's check). */
+export interface SensorResult {
+  /** Family-specific facts, e.g. { files: [...] } or { status: 200 } or { offsets: [...] }. */
+  details: Record<string, unknown>;
+}
+
+/** Work after the wait, with what the sensor found. Deferrable sensors run it on an executor. */
+export type SensorOnMet = (context: TaskContext, result: SensorResult) => unknown | Promise<unknown>;
+
+/** The functions a sensor may carry; they run on executors (poke or reschedule mode), never in the triggerer. */
+export interface SensorCode {
+  predicate?: SensorPredicate;
+  /** File sensors: a check over a matching file's content. */
+  content?: (content: Buffer, path: string) => boolean | Promise<boolean>;
+  /** HTTP sensors: a check over the response. */
+  body?: (body: string, status: number) => boolean | Promise<boolean>;
+  /** External-task sensors: the other DAG's logical date for ours. */
+  mapping?: (logicalDate: Date) => Date;
+  onMet?: SensorOnMet;
+}

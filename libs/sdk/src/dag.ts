@@ -4,15 +4,20 @@ import {
   DagProblem,
   DateInput,
   DurationInput,
+  ExternalTaskSensorSpec,
+  FileSensorSpec,
+  HttpSensorSpec,
+  KafkaOffsetSensorSpec,
   ScheduleDefinition,
+  SensorFamily,
   validateDag,
 } from '@tributary/domain';
-import { Asset } from './asset';
-import { SensorPredicate, TaskFunction } from './context';
-import { SensorOptions, Task, TaskOptions, sensorBlock } from './task';
+import { Asset, assetName } from './asset';
+import { SensorCode, SensorPredicate, TaskFunction } from './context';
+import { SensorOptions, Task, TaskOptions, sensorBlock, splitSensorOptions } from './task';
 
 export interface DagOptions {
-  /** cron(...), every(...), assets(...) or manual(). */
+  /** cron(...), every(...), assets(...), topic(...) or manual(). */
   schedule: ScheduleDefinition;
   /** IANA zone for the schedule and for dates written without an offset. Default: the cron's zone, else UTC. */
   timezone?: string;
@@ -35,6 +40,42 @@ export interface DagOptions {
   defaults?: TaskOptions;
   /** Assets this DAG declares beyond its tasks' outlets (e.g. to attach a freshness contract). */
   assets?: Asset[];
+  /**
+   * Accept signed webhooks at POST /api/v1/webhooks/<dagId>. The HMAC secret is read from
+   * this environment variable on the API process; it never goes in code.
+   */
+  webhook?: { secretEnv: string };
+}
+
+export interface FileSensorOptions extends FileSensorSpec {
+  /** A check over a matching file's content (poke/reschedule only). */
+  content?: SensorCode['content'];
+}
+
+export interface HttpSensorOptions extends Omit<HttpSensorSpec, 'method' | 'expectStatus'> {
+  method?: string;
+  /** Default 200-299. */
+  expectStatus?: number[];
+  /** A check over the response body (poke/reschedule only). */
+  body?: SensorCode['body'];
+}
+
+export interface ExternalTaskSensorOptions extends Omit<
+  ExternalTaskSensorSpec,
+  'allowedStates' | 'failedStates'
+> {
+  /** Default ['success']. */
+  allowedStates?: string[];
+  /** Default ['failed', 'upstream_failed']: the sensor fails at once. */
+  failedStates?: string[];
+  /** Our logical date → theirs (poke/reschedule only; use executionDelta for deferrable). */
+  mapping?: (logicalDate: Date) => Date;
+}
+
+export interface AssetSensorOptions {
+  asset: Asset | string;
+  /** Default '{{ ds }}': this run's logical date in the DAG's zone. */
+  partition?: string;
 }
 
 export interface ShellOptions extends TaskOptions {
@@ -96,13 +137,51 @@ export class Dag {
    * the mandatory timeout. Runs user code, so its mode is poke or reschedule.
    */
   sensor(taskId: string, poke: SensorPredicate, options: SensorOptions): Task {
-    const { mode, pokeInterval, timeout, softFail, exponentialBackoff, maxPokeInterval, ...taskOptions } =
-      options;
-    const sensor = sensorBlock(
-      { mode, pokeInterval, timeout, softFail, exponentialBackoff, maxPokeInterval },
-      'predicate',
-    );
-    return this.add(new Task(taskId, 'sensor', taskOptions, undefined, { sensor }, poke));
+    return this.addSensor(taskId, 'predicate', {}, { predicate: poke }, options);
+  }
+
+  /**
+   * Waits for a file (or glob) to exist, with content: `minSize` bytes, a `contains` regular
+   * expression, or a `content` function (poke/reschedule only). Paths may use `{{ ds }}`.
+   */
+  fileSensor(taskId: string, check: FileSensorOptions, options: SensorOptions): Task {
+    const { content, ...spec } = check;
+    return this.addSensor(taskId, 'file', spec, { content }, options);
+  }
+
+  /** Waits for an endpoint to answer with an expected status (default 200-299), optionally a body that matches. */
+  httpSensor(taskId: string, check: HttpSensorOptions, options: SensorOptions): Task {
+    const { body, method, expectStatus, ...rest } = check;
+    const spec = { ...rest, method: (method ?? 'GET').toUpperCase(), expectStatus: expectStatus ?? range(200, 299) };
+    return this.addSensor(taskId, 'http', spec, { body }, options);
+  }
+
+  /**
+   * Waits for another DAG's task (or whole run) to succeed for the same logical date, or one
+   * shifted by `executionDelta` or a `mapping` function; fails at once if it failed terminally.
+   */
+  externalTaskSensor(taskId: string, check: ExternalTaskSensorOptions, options: SensorOptions): Task {
+    const { mapping, allowedStates, failedStates, ...rest } = check;
+    const spec = {
+      ...rest,
+      allowedStates: allowedStates ?? ['success'],
+      failedStates: failedStates ?? ['failed', 'upstream_failed'],
+    };
+    return this.addSensor(taskId, 'external_task', spec, { mapping }, options);
+  }
+
+  /** Waits for an asset event for a partition (default: this run's logical date, `{{ ds }}`). */
+  assetSensor(taskId: string, check: AssetSensorOptions, options: SensorOptions): Task {
+    const spec = { asset: assetName(check.asset), partition: check.partition };
+    return this.addSensor(taskId, 'asset', spec, {}, options);
+  }
+
+  /**
+   * Waits for a Kafka topic to reach `minOffset` on every partition, or for `consumerGroup`
+   * to have no lag left on it. Deferrable sensors share one admin connection per cluster.
+   */
+  kafkaOffsetSensor(taskId: string, check: KafkaOffsetSensorSpec, options: SensorOptions): Task {
+    return this.addSensor(taskId, 'kafka_offset', { ...check }, {}, options);
   }
 
   /** `d.chain(a, [b, c], d)`: a → b, a → c, b → d, c → d. */
@@ -115,7 +194,12 @@ export class Dag {
   /** The callable of a function task, or the predicate of a sensor, by task id. */
   callableOf(taskId: string): TaskFunction | SensorPredicate | undefined {
     const task = this.taskList.find((t) => t.taskId === taskId);
-    return task?.run ?? task?.poke;
+    return task?.run ?? task?.sensorCode.predicate;
+  }
+
+  /** A sensor's functions (predicate, content or body checks, mapping, onMet), by task id. */
+  sensorCodeOf(taskId: string): SensorCode {
+    return this.taskList.find((t) => t.taskId === taskId)?.sensorCode ?? {};
   }
 
   /** Plain data for validation, storage and the services. */
@@ -144,12 +228,26 @@ export class Dag {
       ...(o.backfillWindow !== undefined ? { backfillWindow: o.backfillWindow } : {}),
       tasks: this.taskList.map((t) => t.toDefinition(o.defaults)),
       assets: [...assets.values()],
+      ...(o.webhook ? { webhook: { secretEnv: o.webhook.secretEnv } } : {}),
     };
   }
 
   /** Every problem in this DAG (empty when valid). */
   validate(): DagProblem[] {
     return validateDag(this.toDefinition());
+  }
+
+  private addSensor(
+    taskId: string,
+    family: SensorFamily,
+    spec: Record<string, unknown>,
+    code: SensorCode,
+    options: SensorOptions,
+  ): Task {
+    const split = splitSensorOptions(options);
+    const withOnMet: SensorCode = { ...code, ...(split.sensor.onMet ? { onMet: split.sensor.onMet } : {}) };
+    const sensor = sensorBlock(split.sensor, family, spec, withOnMet);
+    return this.add(new Task(taskId, 'sensor', split.task, undefined, { sensor }, withOnMet));
   }
 
   private add(task: Task): Task {

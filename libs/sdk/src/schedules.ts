@@ -1,4 +1,10 @@
-import { AssetScheduleFallback, DateInput, DurationInput, ScheduleDefinition } from '@tributary/domain';
+import {
+  AssetScheduleFallback,
+  DateInput,
+  DurationInput,
+  ScheduleDefinition,
+  TopicScheduleDefinition,
+} from '@tributary/domain';
 import { AssetLike, toAssetCondition } from './asset';
 
 /**
@@ -33,6 +39,18 @@ export function assets(condition: AssetLike, options: AssetScheduleOptions = {})
     partitioned: options.partitioned ?? false,
     ...(options.fallback ? { fallback: options.fallback } : {}),
   };
+}
+
+/**
+ * `topic('orders', { filter: { type: 'order.placed' }, partitionField: 'date' })`: each
+ * matching message on a Kafka topic triggers a run with the message as `conf.message`; with
+ * `batch: { maxMessages, maxWait }`, one run per logical date per batch (`conf.messages`).
+ */
+export function topic(
+  name: string,
+  options: Omit<TopicScheduleDefinition, 'kind' | 'topic'> = {},
+): ScheduleDefinition {
+  return { kind: 'topic', topic: name, ...options };
 }
 
 /** No schedule: runs only when triggered (REST, webhook, Kafka, CLI). */

@@ -1,13 +1,14 @@
 import {
   DAG_DEFAULTS,
   DurationInput,
+  SensorFamily,
   SensorMode,
   TaskDefinition,
   TaskKind,
   TriggerRule,
 } from '@tributary/domain';
 import { Asset, assetName } from './asset';
-import { SensorPredicate, TaskFunction } from './context';
+import { SensorCode, SensorOnMet, TaskFunction } from './context';
 
 export interface TaskOptions {
   /** How many times a failed try is retried (the task instance alone; successful TIs keep their state). */
@@ -41,6 +42,11 @@ export interface SensorOptions extends Omit<TaskOptions, 'timeout'> {
   /** Grow the poke interval exponentially up to maxPokeInterval. */
   exponentialBackoff?: boolean;
   maxPokeInterval?: DurationInput;
+  /**
+   * Work after the condition is met, given what the sensor found. In deferrable mode the
+   * wait costs no executor slot and this runs on an executor once the trigger fires.
+   */
+  onMet?: SensorOnMet;
 }
 
 /**
@@ -56,7 +62,7 @@ export class Task {
     readonly options: TaskOptions,
     readonly run?: TaskFunction,
     readonly extra: Partial<TaskDefinition> = {},
-    readonly poke?: SensorPredicate,
+    readonly sensorCode: SensorCode = {},
   ) {}
 
   /** `a.then(b)`: b runs after a. Returns b (or the list) so chains read left to right. */
@@ -93,8 +99,31 @@ export class Task {
   }
 }
 
+/** The options every sensor family shares (how it waits), apart from ordinary task options. */
+export type SensorModeOptions = Pick<
+  SensorOptions,
+  'mode' | 'pokeInterval' | 'timeout' | 'softFail' | 'exponentialBackoff' | 'maxPokeInterval' | 'onMet'
+>;
+
+/** The sensor options every family shares, split from the task options. */
+export function splitSensorOptions(options: SensorOptions): {
+  sensor: SensorModeOptions;
+  task: TaskOptions;
+} {
+  const { mode, pokeInterval, timeout, softFail, exponentialBackoff, maxPokeInterval, onMet, ...task } = options;
+  return { sensor: { mode, pokeInterval, timeout, softFail, exponentialBackoff, maxPokeInterval, onMet }, task };
+}
+
 /** Sensor options as declared, turned into the definition's sensor block. */
-export function sensorBlock(options: SensorOptions, check: string): TaskDefinition['sensor'] {
+export function sensorBlock(
+  options: SensorModeOptions,
+  check: SensorFamily,
+  spec: Record<string, unknown> = {},
+  code: SensorCode = {},
+): TaskDefinition['sensor'] {
+  const functions = Object.entries(code)
+    .filter(([name, fn]) => name !== 'onMet' && typeof fn === 'function')
+    .map(([name]) => name);
   return {
     mode: options.mode ?? 'poke',
     pokeInterval: options.pokeInterval ?? DAG_DEFAULTS.pokeInterval,
@@ -103,5 +132,8 @@ export function sensorBlock(options: SensorOptions, check: string): TaskDefiniti
     exponentialBackoff: options.exponentialBackoff ?? false,
     ...(options.maxPokeInterval !== undefined ? { maxPokeInterval: options.maxPokeInterval } : {}),
     check,
+    spec: Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined)),
+    ...(functions.length > 0 && check !== 'predicate' ? { code: functions } : {}),
+    ...(options.onMet ? { onMet: true } : {}),
   };
 }

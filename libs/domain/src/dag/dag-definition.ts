@@ -1,5 +1,6 @@
 import { AssetCondition } from '../assets/asset-condition';
 import { DurationInput } from '../time/duration';
+import { SensorFamily } from '../sensors/sensor-spec';
 import { TriggerRule } from '../trigger-rules/trigger-rule';
 
 /**
@@ -13,7 +14,33 @@ export type ScheduleDefinition =
   | { kind: 'cron'; expression: string; timezone?: string }
   | { kind: 'interval'; every: DurationInput; anchor?: DateInput }
   | { kind: 'assets'; condition: AssetCondition; partitioned: boolean; fallback?: AssetScheduleFallback }
+  | TopicScheduleDefinition
   | { kind: 'none' };
+
+/**
+ * The event-driven schedule: each message on a Kafka topic (optionally matching `filter`)
+ * triggers a run, or a batch of messages does. Offsets are committed only after the runs
+ * are recorded, so no message is lost and none triggers twice.
+ */
+export interface TopicScheduleDefinition {
+  kind: 'topic';
+  topic: string;
+  /** Default: the cluster the services talk to (KAFKA_BROKERS). */
+  brokers?: string[];
+  /** Only messages whose JSON has these values at these dotted paths, e.g. { 'type': 'shipment.created' }. */
+  filter?: Record<string, string | number | boolean | null>;
+  /** A dotted path to an ISO instant (or epoch ms) that becomes the run's logical date. */
+  logicalDateField?: string;
+  /** A dotted path to a calendar day ('2026-04-25'): the run's logical date is its midnight in the DAG's zone. */
+  partitionField?: string;
+  /** Without it, one run per message; with it, one run per logical date per batch. */
+  batch?: { maxMessages: number; maxWait: DurationInput };
+}
+
+/** Signed webhooks may trigger this DAG: the secret is read from this environment variable on the API. */
+export interface WebhookDefinition {
+  secretEnv: string;
+}
 
 /** On an asset-scheduled DAG: at this wall-clock deadline, if inputs are not all fresh, alert or run anyway. */
 export interface AssetScheduleFallback {
@@ -46,7 +73,13 @@ export interface SensorDefinition {
   exponentialBackoff: boolean;
   maxPokeInterval?: DurationInput;
   /** Which family of check (file, http, external_task, asset, kafka_offset, predicate). */
-  check: string;
+  check: SensorFamily;
+  /** The family's parameters (see SensorSpecByFamily). */
+  spec?: Record<string, unknown>;
+  /** Options given as functions (e.g. 'predicate', 'mapping'): they run on executors only. */
+  code?: string[];
+  /** Work to do after the condition is met: a deferrable sensor then resumes on an executor. */
+  onMet?: boolean;
 }
 
 export interface TaskDefinition {
@@ -101,6 +134,7 @@ export interface DagDefinition {
   tasks: TaskDefinition[];
   /** Assets this DAG declares (e.g. with freshness contracts), beyond those named by tasks. */
   assets: AssetDefinition[];
+  webhook?: WebhookDefinition;
 }
 
 export const DAG_DEFAULTS = {

@@ -53,6 +53,13 @@ export function describeSchedule(dag: DagDefinition): string {
         ? `${on}; fallback at '${schedule.fallback.at}' (${schedule.fallback.timezone ?? dag.timezone}): ${schedule.fallback.action}`
         : on;
     }
+    case 'topic': {
+      const filter = schedule.filter && Object.keys(schedule.filter).length > 0 ? ' matching a filter' : '';
+      const per = schedule.batch
+        ? `Batches of up to ${schedule.batch.maxMessages} messages (or ${schedule.batch.maxWait}) on`
+        : 'Each message on';
+      return `${per} Kafka topic '${schedule.topic}'${filter}`;
+    }
     case 'none':
       return 'Manual only (no schedule)';
   }

@@ -37,6 +37,7 @@ function sensorTask(taskId: string, sensor: Partial<SensorDefinition> = {}): Tas
       softFail: false,
       exponentialBackoff: false,
       check: 'file',
+      spec: { path: '/data/{{ ds }}/_SUCCESS' },
       ...sensor,
     },
   });
@@ -131,7 +132,11 @@ describe('validateDag', () => {
           }),
           task('q', { kind: 'sql', sql: { query: 'select 1' } }),
           sensorTask('wait_file'),
-          sensorTask('wait_kafka', { mode: 'deferrable', check: 'kafka_offset' }),
+          sensorTask('wait_kafka', {
+            mode: 'deferrable',
+            check: 'kafka_offset',
+            spec: { topic: 'orders', minOffset: 100 },
+          }),
           sensorTask('wait_pred', { mode: 'reschedule', check: 'predicate', timeout: '60s' }),
         ),
       ],
@@ -430,7 +435,8 @@ describe('validateDag', () => {
     });
 
     it('rejects a missing or unknown schedule kind', () => {
-      const message = 'missing or unknown schedule; use cron(...), every(...), assets(...) or manual()';
+      const message =
+        'missing or unknown schedule; use cron(...), every(...), assets(...), topic(...) or manual()';
       expectOnlyProblem(dag({ schedule: undefined as unknown as ScheduleDefinition }), {
         field: 'schedule',
         message,
@@ -1015,5 +1021,176 @@ describe('topologicalOrder', () => {
       ]),
     ).toThrow('cycle among a, b');
     expect(() => topologicalOrder([{ taskId: 'self', upstreams: ['self'] }])).toThrow('cycle among self');
+  });
+});
+
+describe('validateDag: sensor families', () => {
+  const only = (sensor: Partial<SensorDefinition>) => validateDag(withTasks(sensorTask('wait', sensor)));
+
+  it.each<[string, Partial<SensorDefinition>]>([
+    [
+      'file with a glob and content checks',
+      { spec: { path: '/in/{{ ds }}/*.csv', minSize: 10, contains: '^id,' } },
+    ],
+    [
+      'http',
+      { check: 'http', spec: { url: 'https://x.example/{{ ds }}', method: 'GET', expectStatus: [200] } },
+    ],
+    [
+      'external task',
+      {
+        check: 'external_task',
+        spec: {
+          dagId: 'up',
+          taskId: 'load',
+          executionDelta: '1d',
+          allowedStates: ['success'],
+          failedStates: ['failed'],
+        },
+      },
+    ],
+    ['asset', { mode: 'deferrable', check: 'asset', spec: { asset: 'raw.orders' } }],
+    [
+      'kafka group lag',
+      {
+        mode: 'deferrable',
+        check: 'kafka_offset',
+        spec: { topic: 'orders', consumerGroup: 'loader', brokers: ['127.0.0.1:9092'] },
+      },
+    ],
+  ])('accepts %s', (_name, sensor) => {
+    expect(only(sensor)).toEqual([]);
+  });
+
+  it.each<[string, Partial<SensorDefinition>, string, RegExp]>([
+    [
+      'an unknown family',
+      { check: 'ftp' as never },
+      'sensor.check',
+      /unknown sensor family 'ftp'; use file, http/,
+    ],
+    ['a file sensor without a path', { spec: {} }, 'sensor.path', /needs path, e.g./],
+    [
+      'an unknown template variable',
+      { spec: { path: '/in/{{ day }}' } },
+      'sensor.path',
+      /unknown template variable/,
+    ],
+    [
+      'a bad content regex',
+      { spec: { path: '/x', contains: '(' } },
+      'sensor.contains',
+      /not a regular expression/,
+    ],
+    ['a negative minSize', { spec: { path: '/x', minSize: -1 } }, 'sensor.minSize', /whole number of bytes/],
+    [
+      'an http url without scheme',
+      { check: 'http', spec: { url: 'x.example', expectStatus: [200] } },
+      'sensor.url',
+      /must start with http/,
+    ],
+    [
+      'bad http statuses',
+      { check: 'http', spec: { url: 'http://x', expectStatus: [2000] } },
+      'sensor.expectStatus',
+      /status codes/,
+    ],
+    ['an external sensor without a DAG', { check: 'external_task', spec: {} }, 'sensor.dagId', /needs dagId/],
+    [
+      'an unknown external state',
+      { check: 'external_task', spec: { dagId: 'up', allowedStates: ['done'] } },
+      'sensor.allowedStates',
+      /unknown state 'done'/,
+    ],
+    [
+      'a bad asset name',
+      { check: 'asset', spec: { asset: 'raw orders' } },
+      'sensor.asset',
+      /invalid asset name/,
+    ],
+    [
+      'a Kafka sensor with both targets',
+      { check: 'kafka_offset', spec: { topic: 't', minOffset: 1, consumerGroup: 'g' } },
+      'sensor.minOffset',
+      /give exactly one/,
+    ],
+    [
+      'a Kafka sensor with neither target',
+      { check: 'kafka_offset', spec: { topic: 't' } },
+      'sensor.minOffset',
+      /give exactly one/,
+    ],
+    [
+      'a bad Kafka topic',
+      { check: 'kafka_offset', spec: { topic: 'a topic', minOffset: 1 } },
+      'sensor.topic',
+      /invalid Kafka topic/,
+    ],
+    [
+      'bad brokers',
+      { check: 'kafka_offset', spec: { topic: 't', minOffset: 1, brokers: ['localhost'] } },
+      'sensor.brokers',
+      /host:port/,
+    ],
+    [
+      'a deferrable sensor with a content function',
+      { mode: 'deferrable', spec: { path: '/x' }, code: ['content'] },
+      'sensor.mode',
+      /option 'content' is a function, which the triggerer cannot run/,
+    ],
+  ])('rejects %s', (_name, sensor, field, message) => {
+    const problems = only(sensor);
+    expect(problems).toEqual([
+      expect.objectContaining({ field, taskId: 'wait', message: expect.stringMatching(message) }),
+    ]);
+  });
+});
+
+describe('validateDag: topic schedules and webhooks', () => {
+  it('accepts a batched binding with a partition field, and a webhook secret variable', () => {
+    expect(
+      validateDag(
+        dag({
+          schedule: {
+            kind: 'topic',
+            topic: 'orders',
+            partitionField: 'order.date',
+            filter: { type: 'placed' },
+            batch: { maxMessages: 100, maxWait: '30s' },
+          },
+          webhook: { secretEnv: 'ORDERS_WEBHOOK_SECRET' },
+        }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('reports every problem of a binding at once', () => {
+    const problems = validateDag(
+      dag({
+        schedule: {
+          kind: 'topic',
+          topic: 'bad topic',
+          logicalDateField: 'at',
+          partitionField: 'day..x',
+          batch: { maxMessages: 0, maxWait: 'soon' },
+        },
+      }),
+    );
+    expect(problems.map((p) => p.field)).toEqual([
+      'schedule.topic',
+      'schedule.partitionField',
+      'schedule.partitionField',
+      'schedule.batch.maxMessages',
+      'schedule.batch.maxWait',
+    ]);
+  });
+
+  it('wants the name of an environment variable for a webhook secret, not the secret', () => {
+    expect(validateDag(dag({ webhook: { secretEnv: 'not a name!' } }))).toEqual([
+      expect.objectContaining({
+        field: 'webhook.secretEnv',
+        message: expect.stringMatching(/never goes in code/),
+      }),
+    ]);
   });
 });

@@ -5,6 +5,10 @@ import { parseDateInput } from '../time/date-input';
 import { DurationError, DurationInput, parseDuration } from '../time/duration';
 import { timezoneProblem } from '../time/timezone';
 import { TRIGGER_RULES } from '../trigger-rules/trigger-rule';
+import { SENSOR_FAMILIES, SensorFamily } from '../sensors/sensor-spec';
+import { templateProblem } from '../sensors/sensor-templates';
+import { RUN_STATES } from '../state/run-state';
+import { TASK_INSTANCE_STATES } from '../state/task-instance-state';
 import { DagDefinition, SENSOR_MODES, TASK_KINDS, TaskDefinition } from './dag-definition';
 
 /** One thing wrong with a DAG: where (DAG, task, field) and a message that says the fix. */
@@ -71,6 +75,15 @@ export function validateDag(dag: DagDefinition): DagProblem[] {
   }
 
   for (const asset of dag.assets ?? []) validateAssetName(asset.name, 'assets', add);
+  if (
+    dag.webhook !== undefined &&
+    !(typeof dag.webhook.secretEnv === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(dag.webhook.secretEnv))
+  ) {
+    add(
+      'webhook.secretEnv',
+      `'${String(dag.webhook.secretEnv)}' is not an environment variable name; use e.g. 'ORDERS_WEBHOOK_SECRET' (the secret itself never goes in code)`,
+    );
+  }
   return problems;
 }
 
@@ -149,10 +162,42 @@ function validateSchedule(dag: DagDefinition, zone: string, add: AddProblem): vo
       }
       return;
     }
+    case 'topic': {
+      if (typeof schedule.topic !== 'string' || !KAFKA_TOPIC_PATTERN.test(schedule.topic)) {
+        add('schedule.topic', KAFKA_TOPIC_RULE(String(schedule.topic ?? '')));
+      }
+      checkBrokers(schedule.brokers, 'schedule.brokers', add);
+      if (schedule.logicalDateField !== undefined && schedule.partitionField !== undefined) {
+        add(
+          'schedule.partitionField',
+          'give logicalDateField or partitionField, not both: one field decides the logical date',
+        );
+      }
+      for (const field of ['logicalDateField', 'partitionField'] as const) {
+        const value = schedule[field];
+        if (value !== undefined && !(typeof value === 'string' && /^[^.\s]+(\.[^.\s]+)*$/.test(value))) {
+          add(`schedule.${field}`, `'${String(value)}' is not a field path; use e.g. 'event.date'`);
+        }
+      }
+      if (
+        schedule.filter !== undefined &&
+        (typeof schedule.filter !== 'object' || schedule.filter === null)
+      ) {
+        add('schedule.filter', "must map field paths to values, e.g. { type: 'shipment.created' }");
+      }
+      if (schedule.batch !== undefined) {
+        checkPositiveInteger(schedule.batch.maxMessages, 'schedule.batch.maxMessages', add);
+        checkDuration(schedule.batch.maxWait, 'schedule.batch.maxWait', add, { positive: true });
+      }
+      return;
+    }
     case 'none':
       return;
     default:
-      add('schedule', 'missing or unknown schedule; use cron(...), every(...), assets(...) or manual()');
+      add(
+        'schedule',
+        'missing or unknown schedule; use cron(...), every(...), assets(...), topic(...) or manual()',
+      );
   }
 }
 
@@ -256,11 +301,146 @@ function validateSensor(task: TaskDefinition, addTask: (field: string, message: 
   if (sensor.maxPokeInterval !== undefined) {
     checkDuration(sensor.maxPokeInterval, 'sensor.maxPokeInterval', addTask, { positive: true });
   }
+  if (!SENSOR_FAMILIES.includes(sensor.check)) {
+    addTask('sensor.check', `unknown sensor family '${sensor.check}'; use ${SENSOR_FAMILIES.join(', ')}`);
+    return;
+  }
   if (sensor.check === 'predicate' && sensor.mode === 'deferrable') {
     addTask(
       'sensor.mode',
       "a predicate sensor runs user code, which the triggerer cannot; use mode 'poke' or 'reschedule'",
     );
+  } else if (sensor.mode === 'deferrable' && sensor.code?.length) {
+    addTask(
+      'sensor.mode',
+      `option ${sensor.code.map((c) => `'${c}'`).join(', ')} is a function, which the triggerer cannot run; ` +
+        `use mode 'poke' or 'reschedule', or express the check as data`,
+    );
+  }
+  validateSensorSpec(sensor.check, (sensor.spec ?? {}) as Record<string, unknown>, (field, message) =>
+    addTask(`sensor.${field}`, message),
+  );
+}
+
+function validateSensorSpec(
+  family: SensorFamily,
+  spec: Record<string, unknown>,
+  add: (field: string, message: string) => void,
+): void {
+  const text = (field: string, example: string, required = true): string | undefined => {
+    const value = spec[field];
+    if (value === undefined && !required) return undefined;
+    if (typeof value !== 'string' || value.trim() === '') {
+      add(field, `a ${family} sensor needs ${field}, e.g. ${example}`);
+      return undefined;
+    }
+    const problem = templateProblem(value);
+    if (problem) add(field, problem);
+    return value;
+  };
+  const regex = (field: string) => {
+    const value = spec[field];
+    if (value === undefined) return;
+    try {
+      new RegExp(String(value));
+    } catch (error) {
+      add(field, `'${String(value)}' is not a regular expression (${(error as Error).message})`);
+    }
+  };
+  const states = (field: string) => {
+    const value = spec[field];
+    if (!Array.isArray(value) || value.length === 0) return;
+    for (const state of value) {
+      if (
+        !(TASK_INSTANCE_STATES as readonly string[]).includes(state) &&
+        !(RUN_STATES as readonly string[]).includes(state)
+      ) {
+        add(field, `unknown state '${state}'; use task or run states such as success, failed, skipped`);
+      }
+    }
+  };
+  switch (family) {
+    case 'file': {
+      text('path', "'/data/orders/{{ ds }}/_SUCCESS'");
+      if (spec.minSize !== undefined && !(Number.isInteger(spec.minSize) && (spec.minSize as number) >= 0)) {
+        add('minSize', `${String(spec.minSize)} is not a size; use a whole number of bytes ≥ 0`);
+      }
+      regex('contains');
+      return;
+    }
+    case 'http': {
+      const url = text('url', "'https://partner.example.com/exports/{{ ds }}/ready'");
+      if (url !== undefined && !/^https?:\/\//.test(url)) {
+        add('url', `'${url}' must start with http:// or https://`);
+      }
+      const expect = spec.expectStatus;
+      if (
+        expect !== undefined &&
+        !(Array.isArray(expect) && expect.every((c) => Number.isInteger(c) && c >= 100 && c <= 599))
+      ) {
+        add('expectStatus', 'must be a list of HTTP status codes (100-599), e.g. [200]');
+      }
+      regex('bodyContains');
+      return;
+    }
+    case 'external_task': {
+      const dagId = text('dagId', "'upstream_etl'");
+      if (dagId !== undefined && !ID_PATTERN.test(dagId))
+        add('dagId', `invalid DAG id '${dagId}': ${ID_RULE}`);
+      const taskId = text('taskId', "'load'", false);
+      if (taskId !== undefined && !ID_PATTERN.test(taskId))
+        add('taskId', `invalid task id '${taskId}': ${ID_RULE}`);
+      if (spec.executionDelta !== undefined) {
+        checkDuration(spec.executionDelta as DurationInput, 'executionDelta', add, { positive: false });
+      }
+      states('allowedStates');
+      states('failedStates');
+      return;
+    }
+    case 'asset': {
+      const name = spec.asset;
+      if (typeof name !== 'string') add('asset', "an asset sensor needs asset, e.g. 'raw.shipments'");
+      else validateAssetName(name, 'asset', add);
+      text('partition', "'{{ ds }}'", false);
+      return;
+    }
+    case 'kafka_offset': {
+      const topic = text('topic', "'orders'");
+      if (topic !== undefined && !KAFKA_TOPIC_PATTERN.test(topic)) add('topic', KAFKA_TOPIC_RULE(topic));
+      const hasOffset = spec.minOffset !== undefined;
+      const hasGroup = spec.consumerGroup !== undefined;
+      if (hasOffset === hasGroup) {
+        add(
+          'minOffset',
+          'a Kafka offset sensor waits for either minOffset (every partition reached it) or consumerGroup (no lag left); give exactly one',
+        );
+      }
+      if (hasOffset && !(Number.isInteger(spec.minOffset) && (spec.minOffset as number) >= 0)) {
+        add('minOffset', `${String(spec.minOffset)} is not an offset; use a whole number ≥ 0`);
+      }
+      if (hasGroup && !(typeof spec.consumerGroup === 'string' && spec.consumerGroup !== '')) {
+        add('consumerGroup', 'must be a consumer group id');
+      }
+      checkBrokers(spec.brokers, 'brokers', add);
+      return;
+    }
+    case 'predicate':
+      return;
+  }
+}
+
+export const KAFKA_TOPIC_PATTERN = /^[A-Za-z0-9._-]{1,249}$/;
+const KAFKA_TOPIC_RULE = (topic: string) =>
+  `invalid Kafka topic '${topic}': use 1-249 letters, digits, '.', '_' or '-'`;
+
+function checkBrokers(value: unknown, field: string, add: (field: string, message: string) => void): void {
+  if (value === undefined) return;
+  if (
+    !Array.isArray(value) ||
+    value.length === 0 ||
+    !value.every((b) => typeof b === 'string' && /^[^\s:]+:\d{1,5}$/.test(b))
+  ) {
+    add(field, "must be a list of host:port, e.g. ['127.0.0.1:9092']");
   }
 }
 

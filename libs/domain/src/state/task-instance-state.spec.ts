@@ -30,6 +30,7 @@ const EVENTS: TaskInstanceEvent[] = [
 /** The legal transitions, written out from DESIGN §5 and the event comments; everything else is illegal. */
 const LEGAL: [TaskInstanceState, TaskInstanceEvent, TaskInstanceState][] = [
   ['scheduled', 'dispatch', 'queued'],
+  ['scheduled', 'defer', 'deferred'],
   ['scheduled', 'skip', 'skipped'],
   ['scheduled', 'upstream_failed', 'upstream_failed'],
   ['scheduled', 'mark_success', 'success'],
@@ -38,6 +39,7 @@ const LEGAL: [TaskInstanceState, TaskInstanceEvent, TaskInstanceState][] = [
   ['queued', 'claim', 'running'],
   ['queued', 'retry', 'up_for_retry'],
   ['queued', 'fail', 'failed'],
+  ['queued', 'skip', 'skipped'],
   ['queued', 'mark_success', 'success'],
   ['queued', 'mark_failed', 'failed'],
 
@@ -125,8 +127,8 @@ describe('task-instance state machine', () => {
 
   it('covers every (state, event) pair: 10 states × 13 events', () => {
     expect(ALL_PAIRS).toHaveLength(130);
-    expect(LEGAL).toHaveLength(46);
-    expect(ILLEGAL).toHaveLength(84);
+    expect(LEGAL).toHaveLength(48);
+    expect(ILLEGAL).toHaveLength(82);
   });
 
   describe('legal transitions', () => {
@@ -136,7 +138,8 @@ describe('task-instance state machine', () => {
       const continuesTry = event === 'resume' && (from === 'up_for_reschedule' || from === 'deferred');
       expect(next).toEqual({
         state: to,
-        tryNumber: event === 'dispatch' ? 4 : 3,
+        // Starting work starts a try: a dispatch, or a deferrable sensor going straight to the triggerer.
+        tryNumber: event === 'dispatch' || (event === 'defer' && from === 'scheduled') ? 4 : 3,
         ...(continuesTry ? { continuesTry: true } : {}),
       });
     });
@@ -197,6 +200,14 @@ describe('task-instance state machine', () => {
       },
     );
 
+    it('a deferrable sensor deferred from scheduled starts a try; resumed after its trigger it keeps that try', () => {
+      const deferred = transitionTaskInstance({ state: 'scheduled', tryNumber: 0 }, 'defer');
+      expect(deferred).toEqual({ state: 'deferred', tryNumber: 1 });
+      const resumed = transitionTaskInstance(deferred, 'resume');
+      expect(resumed).toEqual({ state: 'scheduled', tryNumber: 1, continuesTry: true });
+      expect(transitionTaskInstance(resumed, 'dispatch')).toEqual({ state: 'queued', tryNumber: 1 });
+    });
+
     it('a cleared TI starts a new try on its next dispatch', () => {
       const cleared = transitionTaskInstance({ state: 'failed', tryNumber: 3 }, 'clear');
       expect(transitionTaskInstance(cleared, 'dispatch')).toEqual({ state: 'queued', tryNumber: 4 });
@@ -204,12 +215,13 @@ describe('task-instance state machine', () => {
   });
 
   describe('tryNumber', () => {
-    it('starts new tries only on dispatch', () => {
+    it('starts new tries only on dispatch and on deferring straight from scheduled', () => {
       for (const [from, event] of LEGAL) {
         const next = transitionTaskInstance({ state: from, tryNumber: 5 }, event);
-        expect({ event, tryNumber: next.tryNumber }).toEqual({
+        expect({ from, event, tryNumber: next.tryNumber }).toEqual({
+          from,
           event,
-          tryNumber: event === 'dispatch' ? 6 : 5,
+          tryNumber: event === 'dispatch' || (event === 'defer' && from === 'scheduled') ? 6 : 5,
         });
       }
     });

@@ -35,7 +35,7 @@ export type TaskInstanceEvent =
   | 'fail' // terminal failure: no retries left
   | 'retry' // a failed try with retries left: wait for the retry timer
   | 'reschedule' // a reschedule-mode sensor's check was false: free the slot, wait for the timer
-  | 'defer' // a deferrable sensor hands its wait to the triggerer
+  | 'defer' // a deferrable sensor hands its wait to the triggerer (from scheduled it starts a try)
   | 'resume' // a retry/reschedule timer fired, or a trigger fired and work remains
   | 'skip'
   | 'upstream_failed'
@@ -49,6 +49,8 @@ export const TASK_INSTANCE_TRANSITIONS: Readonly<
 > = {
   scheduled: {
     dispatch: 'queued',
+    // A deferrable sensor starts in the triggerer: no executor slot, not even for a first check.
+    defer: 'deferred',
     skip: 'skipped',
     upstream_failed: 'upstream_failed',
     mark_success: 'success',
@@ -58,6 +60,7 @@ export const TASK_INSTANCE_TRANSITIONS: Readonly<
     claim: 'running',
     retry: 'up_for_retry',
     fail: 'failed',
+    skip: 'skipped', // a soft-failing sensor that timed out before an executor took it
     mark_success: 'success',
     mark_failed: 'failed',
   },
@@ -167,7 +170,7 @@ export function transitionTaskInstance(
       Object.keys(TASK_INSTANCE_TRANSITIONS[current.state]),
     );
   }
-  if (event === 'dispatch') {
+  if (event === 'dispatch' || (event === 'defer' && current.state === 'scheduled')) {
     return { state: next, tryNumber: current.continuesTry ? current.tryNumber : current.tryNumber + 1 };
   }
   if (event === 'resume' && CONTINUES_TRY_FROM.has(current.state)) {

@@ -9,6 +9,8 @@ import {
   RunRequestedEvent,
   TaskCommandEvent,
   TaskEventEvent,
+  TriggerEvent,
+  TriggerFiredEvent,
 } from './events';
 
 /** Topic → the envelope class its messages must satisfy, and the schema versions understood. */
@@ -18,6 +20,8 @@ export const CONTRACTS: Partial<
   [TOPICS.runRequested]: { type: 'run.requested', envelope: RunRequestedEvent, versions: [1] },
   [TOPICS.taskCommands]: { type: 'task.command', envelope: TaskCommandEvent, versions: [1] },
   [TOPICS.taskEvents]: { type: 'task.event', envelope: TaskEventEvent, versions: [1] },
+  [TOPICS.triggers]: { type: 'trigger', envelope: TriggerEvent, versions: [1] },
+  [TOPICS.triggerEvents]: { type: 'trigger.fired', envelope: TriggerFiredEvent, versions: [1] },
   [TOPICS.assetEvents]: { type: 'asset.event', envelope: AssetEventEvent, versions: [1] },
   [TOPICS.alerts]: { type: 'alert', envelope: AlertEvent, versions: [1] },
   [TOPICS.dlq]: { type: 'dead.letter', envelope: DeadLetterEvent, versions: [1] },

@@ -82,6 +82,48 @@ export class TaskEventEvent extends Envelope<TaskEventPayload> {
   @ValidateNested() @Type(() => TaskEventPayload) declare payload: TaskEventPayload;
 }
 
+/**
+ * `tributary.triggers` v1: a deferred sensor's wait, for a triggerer. Keyed by tiId. The
+ * row in `triggers` is the truth; this message only lets a triggerer pick it up at once.
+ */
+export class TriggerPayload {
+  @IsString() @IsNotEmpty() triggerId!: string;
+  @IsString() @IsNotEmpty() tiId!: string;
+  @Matches(ID_PATTERN, ID_MESSAGE) dagId!: string;
+  @IsString() @IsNotEmpty() runId!: string;
+  @Matches(ID_PATTERN, ID_MESSAGE) taskId!: string;
+  @IsInt() @Min(1) tryNumber!: number;
+}
+
+export class TriggerEvent extends Envelope<TriggerPayload> {
+  @ValidateNested() @Type(() => TriggerPayload) declare payload: TriggerPayload;
+}
+
+export const TRIGGER_OUTCOMES = ['met', 'failed'] as const;
+export type TriggerOutcome = (typeof TRIGGER_OUTCOMES)[number];
+
+/**
+ * `tributary.trigger.events` v1: a trigger fired. `met`: the condition holds (details say
+ * what was found); `failed`: it never will (e.g. the upstream task failed). Keyed by tiId.
+ * A trigger may fire twice (a lease taken over); the coordinator applies the first.
+ */
+export class TriggerFiredPayload {
+  @IsString() @IsNotEmpty() triggerId!: string;
+  @IsString() @IsNotEmpty() tiId!: string;
+  @Matches(ID_PATTERN, ID_MESSAGE) dagId!: string;
+  @IsString() @IsNotEmpty() runId!: string;
+  @Matches(ID_PATTERN, ID_MESSAGE) taskId!: string;
+  @IsInt() @Min(1) tryNumber!: number;
+  @IsIn(TRIGGER_OUTCOMES) outcome!: TriggerOutcome;
+  @IsOptional() @IsString() message?: string;
+  @IsOptional() @IsObject() details?: Record<string, unknown>;
+  @IsString() triggerer!: string;
+}
+
+export class TriggerFiredEvent extends Envelope<TriggerFiredPayload> {
+  @ValidateNested() @Type(() => TriggerFiredPayload) declare payload: TriggerFiredPayload;
+}
+
 export class AssetEventSource {
   @Matches(ID_PATTERN, ID_MESSAGE) dagId!: string;
   @IsString() runId!: string;

@@ -6,8 +6,10 @@ import { DagEntity } from './dag.entity';
 import {
   OutboxEntity,
   ProcessedEventEntity,
+  RunRequestEntity,
   TimerEntity,
   TriggerEntity,
+  WebhookDeliveryEntity,
   WorkerEntity,
 } from './infrastructure.entity';
 import { TaskInstanceEntity, TaskInstanceLogEntity, TaskInstanceTryEntity } from './task-instance.entity';
@@ -33,4 +35,6 @@ export const ENTITIES = [
   ProcessedEventEntity,
   TriggerEntity,
   WorkerEntity,
+  RunRequestEntity,
+  WebhookDeliveryEntity,
 ];

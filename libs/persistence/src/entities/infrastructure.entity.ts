@@ -34,7 +34,7 @@ export class ProcessedEventEntity {
   @Column({ name: 'processed_at', type: 'timestamptz' }) processedAt!: Date;
 }
 
-/** A deferred sensor's wait, leased to one triggerer at a time. */
+/** A deferred sensor's wait, leased to one triggerer at a time: the lease lives as long as its owner's heartbeat. */
 @Entity('triggers')
 export class TriggerEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' }) id!: string;
@@ -43,7 +43,6 @@ export class TriggerEntity {
   @Column({ type: 'text' }) kind!: string;
   @Column({ type: 'jsonb' }) spec!: Record<string, unknown>;
   @Column({ name: 'lease_owner', type: 'text', nullable: true }) leaseOwner!: string | null;
-  @Column({ name: 'lease_expires_at', type: 'timestamptz', nullable: true }) leaseExpiresAt!: Date | null;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @Column({ name: 'fired_at', type: 'timestamptz', nullable: true }) firedAt!: Date | null;
 }
@@ -58,4 +57,21 @@ export class WorkerEntity {
   @Column({ name: 'started_at', type: 'timestamptz' }) startedAt!: Date;
   @Column({ name: 'heartbeat_at', type: 'timestamptz' }) heartbeatAt!: Date;
   @Column({ name: 'stopped_at', type: 'timestamptz', nullable: true }) stoppedAt!: Date | null;
+}
+
+/** An idempotency key of a requested run: a repeated request is answered with the same run id. */
+@Entity('run_requests')
+export class RunRequestEntity {
+  @PrimaryColumn({ name: 'dag_id', type: 'text' }) dagId!: string;
+  @PrimaryColumn({ name: 'idempotency_key', type: 'text' }) idempotencyKey!: string;
+  @Column({ name: 'run_id', type: 'text' }) runId!: string;
+  @Column({ name: 'requested_at', type: 'timestamptz' }) requestedAt!: Date;
+}
+
+/** A webhook signature seen recently: the same signature twice is a replay. */
+@Entity('webhook_deliveries')
+export class WebhookDeliveryEntity {
+  @PrimaryColumn({ name: 'dag_id', type: 'text' }) dagId!: string;
+  @PrimaryColumn({ type: 'text' }) signature!: string;
+  @Column({ name: 'received_at', type: 'timestamptz' }) receivedAt!: Date;
 }

@@ -18,6 +18,12 @@ export class TaskInstanceEntity {
   @Column({ name: 'started_at', type: 'timestamptz', nullable: true }) startedAt!: Date | null;
   @Column({ name: 'ended_at', type: 'timestamptz', nullable: true }) endedAt!: Date | null;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
+  /** A sensor try's timeout instant (also a timer). */
+  @Column({ name: 'sensor_deadline', type: 'timestamptz', nullable: true }) sensorDeadline!: Date | null;
+  /** Checks a reschedule-mode sensor has made in this try: its backoff grows with them. */
+  @Column({ name: 'sensor_checks', type: 'integer', default: 0 }) sensorChecks!: number;
+  /** What a deferred sensor's trigger found, for the sensor's onMet work on an executor. */
+  @Column({ name: 'trigger_result', type: 'jsonb', nullable: true }) triggerResult!: Record<string, unknown> | null;
 }
 
 /** One try of a task instance: kept forever, so retries and clears never erase history. */
