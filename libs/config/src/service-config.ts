@@ -103,6 +103,13 @@ export class ServiceEnvironment {
   @Min(1, { message: 'TRIBUTARY_WORKER_SLOTS must be at least 1' })
   TRIBUTARY_WORKER_SLOTS = 8;
 
+  @IsInt({
+    message:
+      'TRIBUTARY_TRIGGERER_CAPACITY must be a whole number (deferred sensors one triggerer watches, default 20000)',
+  })
+  @Min(1, { message: 'TRIBUTARY_TRIGGERER_CAPACITY must be at least 1' })
+  TRIBUTARY_TRIGGERER_CAPACITY = 20_000;
+
   @IsInt({ message: 'TRIBUTARY_POLL_INTERVAL_MS must be a whole number of milliseconds (default 250)' })
   @Min(10, { message: 'TRIBUTARY_POLL_INTERVAL_MS must be at least 10' })
   TRIBUTARY_POLL_INTERVAL_MS = 250;
@@ -165,6 +172,7 @@ export interface ServiceConfig {
   http: { host: string; port: number };
   workerId: string;
   workerSlots: number;
+  triggererCapacity: number;
   pollIntervalMs: number;
   heartbeatIntervalMs: number;
   workerTimeoutMs: number;
@@ -191,6 +199,7 @@ const INTEGER_KEYS: (keyof ServiceEnvironment)[] = [
   'KAFKA_HEARTBEAT_INTERVAL_MS',
   'HTTP_PORT',
   'TRIBUTARY_WORKER_SLOTS',
+  'TRIBUTARY_TRIGGERER_CAPACITY',
   'TRIBUTARY_POLL_INTERVAL_MS',
   'TRIBUTARY_HEARTBEAT_INTERVAL_MS',
   'TRIBUTARY_WORKER_TIMEOUT_MS',
@@ -275,6 +284,7 @@ export function loadServiceConfig(
       parsed.TRIBUTARY_WORKER_ID ??
       `${service}-${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     workerSlots: parsed.TRIBUTARY_WORKER_SLOTS,
+    triggererCapacity: parsed.TRIBUTARY_TRIGGERER_CAPACITY,
     pollIntervalMs: parsed.TRIBUTARY_POLL_INTERVAL_MS,
     heartbeatIntervalMs: parsed.TRIBUTARY_HEARTBEAT_INTERVAL_MS,
     workerTimeoutMs: parsed.TRIBUTARY_WORKER_TIMEOUT_MS,

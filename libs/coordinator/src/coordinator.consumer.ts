@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { RunRequestedEvent, TOPICS, TaskEventEvent } from '@tributary/messaging';
+import { RunRequestedEvent, TOPICS, TaskEventEvent, TriggerFiredEvent } from '@tributary/messaging';
 import { COORDINATOR_GROUP, CoordinatorService } from './coordinator.service';
 
 @Controller()
@@ -15,5 +15,10 @@ export class CoordinatorConsumer {
   @EventPattern(TOPICS.taskEvents, { group: COORDINATOR_GROUP })
   onTaskEvent(@Payload() event: TaskEventEvent): Promise<void> {
     return this.coordinator.onTaskEvent(event);
+  }
+
+  @EventPattern(TOPICS.triggerEvents, { group: COORDINATOR_GROUP })
+  onTriggerFired(@Payload() event: TriggerFiredEvent): Promise<void> {
+    return this.coordinator.onTriggerFired(event);
   }
 }

@@ -3,13 +3,19 @@ import { EntityManager } from 'typeorm';
 import {
   DagDefinition,
   IllegalTransitionError,
+  ResolvedSensorCheck,
+  TriggerSpec,
   TaskDefinition,
   TaskInstanceEvent,
   TaskInstanceState,
   decideAfterFailure,
+  describeDuration,
   downstreamTaskIds,
+  durationMs,
   evaluateTriggerRule,
   isTerminalTaskInstanceState,
+  pokeDelayMs,
+  resolveSensorCheck,
   retryPolicyFrom,
   topologicalOrder,
   transitionRun,
@@ -24,11 +30,14 @@ import {
   TaskEventEvent,
   TaskEventPayload,
   TopicCatalog,
+  TriggerFiredEvent,
+  TriggerFiredPayload,
+  TriggerPayload,
   enqueueOutbox,
   envelope,
   recordProcessedEvent,
 } from '@tributary/messaging';
-import { Database } from '@tributary/persistence';
+import { Database, queryRows } from '@tributary/persistence';
 import {
   CLOCK,
   Clock,
@@ -49,6 +58,8 @@ interface TiRow {
   try_number: number;
   continues_try: boolean;
   tries_before_clear: number;
+  /** A deferred sensor's trigger fired and left work (onMet) for an executor. */
+  fired?: boolean;
 }
 
 interface RunRow {
@@ -84,6 +95,15 @@ export class CoordinatorService {
     await this.db.transaction(async (em) => {
       if (!(await recordProcessedEvent(em, COORDINATOR_GROUP, event.eventId, this.clock.now()))) return;
       await this.createRun(em, event.payload);
+    });
+    this.relay.kick();
+  }
+
+  /** A deferred sensor's trigger fired (possibly twice: only the first counts). */
+  async onTriggerFired(event: TriggerFiredEvent): Promise<void> {
+    await this.db.transaction(async (em) => {
+      if (!(await recordProcessedEvent(em, COORDINATOR_GROUP, event.eventId, this.clock.now()))) return;
+      await this.applyTriggerFired(em, event.payload);
     });
     this.relay.kick();
   }
@@ -157,10 +177,11 @@ export class CoordinatorService {
         const next = transitionTaskInstance({ state: ti.state, tryNumber: ti.try_number }, 'clear');
         await em.query(
           `UPDATE task_instances SET state = $2, tries_before_clear = try_number, continues_try = false,
-             worker = NULL, ended_at = NULL, updated_at = $3 WHERE id = $1`,
+             worker = NULL, ended_at = NULL, updated_at = $3, ${RESET_SENSOR} WHERE id = $1`,
           [ti.id, next.state, this.clock.now()],
         );
         await em.query(`DELETE FROM timers WHERE timer_key LIKE $1`, [`ti:${ti.id}:%`]);
+        await em.query(`DELETE FROM triggers WHERE ti_id = $1 AND fired_at IS NULL`, [ti.id]);
         done.push(ti.task_id);
       }
       if (done.length > 0 && (run.state === 'success' || run.state === 'failed')) {
@@ -184,7 +205,7 @@ export class CoordinatorService {
       const next = transitionRun(run.state as 'success' | 'failed', 'rerun');
       await em.query(
         `UPDATE task_instances SET state = 'scheduled', tries_before_clear = try_number, continues_try = false,
-           worker = NULL, ended_at = NULL, updated_at = $2 WHERE run_pk = $1`,
+           worker = NULL, ended_at = NULL, updated_at = $2, ${RESET_SENSOR} WHERE run_pk = $1`,
         [run.id, this.clock.now()],
       );
       await em.query(`UPDATE dag_runs SET state = $2, started_at = NULL, ended_at = NULL WHERE id = $1`, [
@@ -271,6 +292,11 @@ export class CoordinatorService {
         [ti.id, ti.try_number, now],
       );
       for (const asset of task?.outlets ?? []) await this.publishAssetEvent(em, def, ti, asset, now);
+      if (task?.sensor) await this.forgetSensorWait(em, ti);
+    } else if (p.kind === 'rescheduled' && task?.sensor) {
+      await this.rescheduleSensor(em, task, ti, now);
+    } else if (p.kind === 'failed' && p.exitReason === 'sensor_timeout' && task?.sensor) {
+      await this.timeOutSensor(em, task, ti, now);
     } else if (p.kind === 'failed') {
       await this.failTry(
         em,
@@ -283,6 +309,53 @@ export class CoordinatorService {
       );
     }
     await this.advanceDag(em, locked, ti.run_pk);
+  }
+
+  /**
+   * A reschedule-mode sensor's check was false: free the slot and set a timer for the next
+   * check, later after each check with exponential backoff. The try (and its timeout) goes on.
+   */
+  private async rescheduleSensor(
+    em: EntityManager,
+    task: TaskDefinition,
+    ti: TiRow,
+    now: Date,
+  ): Promise<void> {
+    if (!(await this.setState(em, ti, 'reschedule', now))) return;
+    const [row] = await queryRows<{ sensor_checks: number }>(
+      em,
+      `UPDATE task_instances SET sensor_checks = sensor_checks + 1, worker = NULL WHERE id = $1 RETURNING sensor_checks`,
+      [ti.id],
+    );
+    await em.query(
+      `UPDATE task_instance_tries SET state = 'up_for_reschedule' WHERE ti_id = $1 AND try_number = $2`,
+      [ti.id, ti.try_number],
+    );
+    const due = new Date(now.getTime() + pokeDelayMs(task.sensor!, row.sensor_checks));
+    await this.setTimer(
+      em,
+      'reschedule',
+      `ti:${ti.id}:${ti.try_number}:check:${row.sensor_checks}`,
+      due,
+      ti,
+      now,
+    );
+  }
+
+  /** A durable timer for a TI's try; the key makes setting it twice harmless. */
+  private async setTimer(
+    em: EntityManager,
+    kind: string,
+    key: string,
+    due: Date,
+    ti: Pick<TiRow, 'id' | 'try_number'>,
+    now: Date,
+  ): Promise<void> {
+    await em.query(
+      `INSERT INTO timers (kind, timer_key, due_at, payload, created_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (timer_key) DO NOTHING`,
+      [kind, key, due, { tiId: ti.id, tryNumber: ti.try_number }, now],
+    );
   }
 
   /** A try failed: retry the TI alone after its delay (a DB timer), or fail it for good. */
@@ -310,35 +383,115 @@ export class CoordinatorService {
         : ({ action: 'fail' } as const);
     if (decision.action === 'retry') {
       if (!(await this.setState(em, ti, 'retry', now))) return;
-      await em.query(
-        `INSERT INTO timers (kind, timer_key, due_at, payload, created_at) VALUES ('retry', $1, $2, $3, $4)
-         ON CONFLICT (timer_key) DO NOTHING`,
-        [
-          `ti:${ti.id}:${ti.try_number}`,
-          new Date(now.getTime() + decision.delayMs),
-          { tiId: ti.id, tryNumber: ti.try_number },
-          now,
-        ],
+      await this.setTimer(
+        em,
+        'retry',
+        `ti:${ti.id}:${ti.try_number}`,
+        new Date(now.getTime() + decision.delayMs),
+        ti,
+        now,
       );
     } else {
       await this.setState(em, ti, 'fail', now);
     }
+    if (task?.sensor) await this.forgetSensorWait(em, ti);
   }
 
+  /**
+   * A due timer: a retry delay or a reschedule-mode sensor's next check ends (the TI is
+   * scheduled again), or a sensor's timeout passes. Each acts only on the try it was set for.
+   */
   private async fireTimer(em: EntityManager, kind: string, payload: Record<string, unknown>): Promise<void> {
-    if (kind !== 'retry') return;
+    if (!['retry', 'reschedule', 'sensor_timeout'].includes(kind)) return;
     const [ti] = await em.query(`SELECT dag_id FROM task_instances WHERE id = $1`, [payload.tiId]);
     if (!ti) return;
     const locked = await this.lockDag(em, ti.dag_id);
-    const [row]: (TiRow & { run_pk: string })[] = await em.query(
-      `SELECT id, run_pk, task_id, state, try_number, continues_try, tries_before_clear FROM task_instances
-       WHERE id = $1 FOR UPDATE`,
+    const [row]: (TiRow & { run_pk: string; run_id: string })[] = await em.query(
+      `SELECT ti.id, ti.run_pk, ti.task_id, ti.state, ti.try_number, ti.continues_try, ti.tries_before_clear, r.run_id
+       FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_pk WHERE ti.id = $1 FOR UPDATE OF ti`,
       [payload.tiId],
     );
-    if (row && row.state === 'up_for_retry' && row.try_number === payload.tryNumber) {
-      await this.setState(em, row, 'resume', this.clock.now());
-      await this.advanceDag(em, locked, row.run_pk);
+    if (!row || row.try_number !== payload.tryNumber) return;
+    const now = this.clock.now();
+    if (kind === 'retry' && row.state === 'up_for_retry') {
+      await this.setState(em, row, 'resume', now);
+    } else if (kind === 'reschedule' && row.state === 'up_for_reschedule') {
+      await this.setState(em, row, 'resume', now);
+    } else if (kind === 'sensor_timeout' && SENSOR_WAITING_STATES.has(row.state)) {
+      const task = locked.def.tasks.find((t) => t.taskId === row.task_id);
+      if (!task?.sensor) return;
+      await this.timeOutSensor(em, task, row, now);
+    } else {
+      return;
     }
+    await this.advanceDag(em, locked, row.run_pk);
+  }
+
+  /**
+   * A sensor's timeout passed: it is skipped with softFail, else it fails without retries
+   * (waiting longer is what retries would do, and the timeout says not to).
+   */
+  private async timeOutSensor(em: EntityManager, task: TaskDefinition, ti: TiRow, now: Date): Promise<void> {
+    const soft = task.sensor?.softFail ?? false;
+    const error = `sensor timed out after ${describeDuration(durationMs(task.sensor?.timeout ?? 0))}${soft ? ' (softFail: skipped)' : ''}`;
+    if (!(await this.setState(em, ti, soft ? 'skip' : 'fail', now))) return;
+    await em.query(
+      `UPDATE task_instance_tries SET state = $3, ended_at = $4, error = $5, exit_reason = 'sensor_timeout'
+       WHERE ti_id = $1 AND try_number = $2`,
+      [ti.id, ti.try_number, soft ? 'skipped' : 'failed', now, error],
+    );
+    await this.forgetSensorWait(em, ti);
+    this.logger.log(`${task.taskId} (TI ${ti.id}, try ${ti.try_number}): ${error}`);
+  }
+
+  /** The open trigger and the pending sensor timers of a TI's try: nothing waits any more. */
+  private async forgetSensorWait(em: EntityManager, ti: Pick<TiRow, 'id' | 'try_number'>): Promise<void> {
+    await em.query(`DELETE FROM triggers WHERE ti_id = $1 AND fired_at IS NULL`, [ti.id]);
+    await em.query(`DELETE FROM timers WHERE timer_key LIKE $1`, [`ti:${ti.id}:${ti.try_number}:%`]);
+  }
+
+  private async applyTriggerFired(em: EntityManager, p: TriggerFiredPayload): Promise<void> {
+    const locked = await this.lockDag(em, p.dagId);
+    const now = this.clock.now();
+    await em.query(`UPDATE triggers SET fired_at = COALESCE(fired_at, $2) WHERE id = $1`, [p.triggerId, now]);
+    const [ti] = await em.query(
+      `SELECT ti.id, ti.task_id, ti.state, ti.try_number, ti.continues_try, ti.tries_before_clear,
+              r.id AS run_pk, r.run_id, r.logical_date, r.data_interval_start, r.data_interval_end
+       FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_pk WHERE ti.id = $1 FOR UPDATE OF ti`,
+      [p.tiId],
+    );
+    if (!ti || ti.try_number !== p.tryNumber || ti.state !== 'deferred') {
+      this.logger.debug(`ignored trigger ${p.triggerId} for ${p.dagId}.${p.taskId}: the TI has moved on`);
+      return;
+    }
+    const def = locked.def;
+    const task = def.tasks.find((t) => t.taskId === ti.task_id);
+    if (p.outcome === 'failed') {
+      await this.failTry(
+        em,
+        def,
+        task,
+        ti,
+        p.message ?? 'the sensor condition can never hold',
+        'sensor_failed',
+        false,
+      );
+    } else if (task?.sensor?.onMet) {
+      // Work remains after the wait: resume the same try on an executor, with what was found.
+      await em.query(`UPDATE task_instances SET trigger_result = $2 WHERE id = $1`, [
+        ti.id,
+        { message: p.message ?? null, details: p.details ?? {}, triggerer: p.triggerer },
+      ]);
+      await this.setState(em, ti, 'resume', now);
+    } else if (await this.setState(em, ti, 'succeed', now)) {
+      await em.query(
+        `UPDATE task_instance_tries SET state = 'success', ended_at = $3 WHERE ti_id = $1 AND try_number = $2`,
+        [ti.id, ti.try_number, now],
+      );
+      for (const asset of task?.outlets ?? []) await this.publishAssetEvent(em, def, ti, asset, now);
+    }
+    await em.query(`DELETE FROM timers WHERE timer_key LIKE $1`, [`ti:${ti.id}:${ti.try_number}:%`]);
+    await this.advanceDag(em, locked, ti.run_pk);
   }
 
   /** Running TIs whose worker stopped heartbeating fail their try (exit reason worker_lost) and retry. */
@@ -443,7 +596,8 @@ export class CoordinatorService {
   ): Promise<{ slots: number; finished: boolean; waitingForSlot: boolean }> {
     const now = this.clock.now();
     const tis: TiRow[] = await em.query(
-      `SELECT id, task_id, state, try_number, continues_try, tries_before_clear FROM task_instances WHERE run_pk = $1`,
+      `SELECT id, task_id, state, try_number, continues_try, tries_before_clear, trigger_result IS NOT NULL AS fired
+       FROM task_instances WHERE run_pk = $1`,
       [run.id],
     );
     const byTask = new Map(tis.map((t) => [t.task_id, t]));
@@ -457,8 +611,10 @@ export class CoordinatorService {
       const decision = evaluateTriggerRule(task.triggerRule, upstreamStates);
       if (decision === 'skip') await this.setState(em, ti, 'skip', now);
       else if (decision === 'upstream_failed') await this.setState(em, ti, 'upstream_failed', now);
-      else if (decision === 'run' && slots > 0) {
-        await this.dispatch(em, run, ti, now);
+      else if (decision === 'run' && task.sensor?.mode === 'deferrable' && !ti.fired) {
+        await this.defer(em, def, run, task, ti, now); // the triggerer waits: no executor slot
+      } else if (decision === 'run' && slots > 0) {
+        await this.dispatch(em, run, task, ti, now);
         slots--;
       } else if (decision === 'run') waitingForSlot = true;
     }
@@ -473,7 +629,13 @@ export class CoordinatorService {
     return { slots, finished: true, waitingForSlot };
   }
 
-  private async dispatch(em: EntityManager, run: RunRow, ti: TiRow, now: Date): Promise<void> {
+  private async dispatch(
+    em: EntityManager,
+    run: RunRow,
+    task: TaskDefinition,
+    ti: TiRow,
+    now: Date,
+  ): Promise<void> {
     const next = transitionTaskInstance(
       { state: ti.state, tryNumber: ti.try_number, continuesTry: ti.continues_try },
       'dispatch',
@@ -483,6 +645,9 @@ export class CoordinatorService {
          worker = NULL, updated_at = $3 WHERE id = $1`,
       [ti.id, next.tryNumber, now],
     );
+    // A sensor's timeout counts from the first dispatch of its try; reschedules continue the try.
+    if (task.sensor && !ti.continues_try)
+      await this.startSensorTry(em, task, { id: ti.id, try_number: next.tryNumber }, now);
     await em.query(
       `INSERT INTO task_instance_tries (ti_id, try_number, state, queued_at) VALUES ($1, $2, 'queued', $3)
        ON CONFLICT (ti_id, try_number) DO UPDATE SET state = 'queued'`,
@@ -507,6 +672,98 @@ export class CoordinatorService {
         now,
       ),
     );
+  }
+
+  /**
+   * A deferrable sensor starts a try in the triggerer: the TI is deferred, its rendered check
+   * goes to the `triggers` table (the truth) and topic (the fast path), and its timeout is a timer.
+   */
+  private async defer(
+    em: EntityManager,
+    def: DagDefinition,
+    run: RunRow,
+    task: TaskDefinition,
+    ti: TiRow,
+    now: Date,
+  ): Promise<void> {
+    const sensor = task.sensor!;
+    const next = transitionTaskInstance(
+      { state: ti.state, tryNumber: ti.try_number, continuesTry: ti.continues_try },
+      'defer',
+    );
+    await em.query(
+      `UPDATE task_instances SET state = 'deferred', try_number = $2, continues_try = false, queued_at = $3,
+         started_at = $3, worker = NULL, updated_at = $3 WHERE id = $1`,
+      [ti.id, next.tryNumber, now],
+    );
+    await em.query(
+      `INSERT INTO task_instance_tries (ti_id, try_number, state, queued_at, started_at) VALUES ($1, $2, 'deferred', $3, $3)
+       ON CONFLICT (ti_id, try_number) DO UPDATE SET state = 'deferred'`,
+      [ti.id, next.tryNumber, now],
+    );
+    Object.assign(ti, { state: 'deferred', try_number: next.tryNumber, continues_try: false });
+    await this.startSensorTry(em, task, ti, now);
+    const check = resolveSensorCheck(sensor.check, sensor.spec, {
+      logicalDate: run.logical_date,
+      timezone: def.timezone,
+      dagId: run.dag_id,
+      runId: run.run_id,
+      taskId: ti.task_id,
+      dataIntervalStart: run.data_interval_start,
+      dataIntervalEnd: run.data_interval_end,
+    });
+    const spec: TriggerSpec = {
+      check,
+      poke: {
+        pokeInterval: sensor.pokeInterval,
+        exponentialBackoff: sensor.exponentialBackoff,
+        ...(sensor.maxPokeInterval !== undefined ? { maxPokeInterval: sensor.maxPokeInterval } : {}),
+        ...(sensor.timeout !== undefined ? { timeout: sensor.timeout } : {}),
+      },
+      dagId: run.dag_id,
+      runId: run.run_id,
+      taskId: ti.task_id,
+    };
+    const [trigger] = await queryRows<{ id: string }>(
+      em,
+      `INSERT INTO triggers (ti_id, try_number, kind, spec, created_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (ti_id, try_number) DO NOTHING RETURNING id`,
+      [ti.id, ti.try_number, check.family, spec, now],
+    );
+    if (!trigger) return;
+    await em.query(
+      `INSERT INTO task_instance_logs (ti_id, try_number, logged_at, stream, level, message) VALUES ($1, $2, $3, 'log', 'info', $4)`,
+      [
+        ti.id,
+        ti.try_number,
+        now,
+        `deferred to the triggerer (trigger ${trigger.id}): ${describeCheck(check)}`,
+      ],
+    );
+    const payload: TriggerPayload = {
+      triggerId: trigger.id,
+      tiId: ti.id,
+      dagId: run.dag_id,
+      runId: run.run_id,
+      taskId: ti.task_id,
+      tryNumber: ti.try_number,
+    };
+    await enqueueOutbox(em, this.topics.name(TOPICS.triggers), ti.id, envelope('trigger', payload, now));
+  }
+
+  /** A sensor try's deadline, on the row (executors read it) and as a timer (it survives restarts). */
+  private async startSensorTry(
+    em: EntityManager,
+    task: TaskDefinition,
+    ti: Pick<TiRow, 'id' | 'try_number'>,
+    now: Date,
+  ): Promise<void> {
+    const deadline = new Date(now.getTime() + durationMs(task.sensor?.timeout ?? 0));
+    await em.query(
+      `UPDATE task_instances SET sensor_deadline = $2, sensor_checks = 0, trigger_result = NULL WHERE id = $1`,
+      [ti.id, deadline],
+    );
+    await this.setTimer(em, 'sensor_timeout', `ti:${ti.id}:${ti.try_number}:timeout`, deadline, ti, now);
   }
 
   /** Applies a state-machine event to a TI row; false (and no change) when the machine refuses it. */
@@ -594,6 +851,37 @@ export class CoordinatorService {
     );
     if (!run) throw new NotFoundError(`DAG '${dagId}' has no run '${runId}'`);
     return run;
+  }
+}
+
+/** States in which a sensor's try still waits, so its timeout applies. */
+const SENSOR_WAITING_STATES: ReadonlySet<TaskInstanceState> = new Set([
+  'queued',
+  'running',
+  'up_for_reschedule',
+  'deferred',
+]);
+
+/** Columns a clear or rerun resets so the next try of a sensor starts from scratch. */
+const RESET_SENSOR = 'sensor_deadline = NULL, sensor_checks = 0, trigger_result = NULL';
+
+/** A check in words, for the TI's log. */
+function describeCheck(check: ResolvedSensorCheck): string {
+  switch (check.family) {
+    case 'file':
+      return `file ${check.path}`;
+    case 'http':
+      return `${check.method} ${check.url} answering ${check.expectStatus.join('/')}`;
+    case 'external_task':
+      return `${check.dagId}${check.taskId ? `.${check.taskId}` : ''} for ${check.logicalDate} to be ${check.allowedStates.join(' or ')}`;
+    case 'asset':
+      return `an event of asset ${check.asset} for partition ${check.partition}`;
+    case 'kafka_offset':
+      return check.consumerGroup !== undefined
+        ? `consumer group ${check.consumerGroup} to have no lag on ${check.topic}`
+        : `every partition of ${check.topic} to reach offset ${check.minOffset}`;
+    case 'predicate':
+      return 'a predicate';
   }
 }
 

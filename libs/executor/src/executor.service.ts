@@ -1,6 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import * as os from 'os';
-import { durationMs } from '@tributary/domain';
+import {
+  TaskDefinition,
+  describeDuration,
+  durationMs,
+  pokeDelayMs,
+  resolveSensorCheck,
+} from '@tributary/domain';
 import {
   OutboxRelay,
   TOPICS,
@@ -20,11 +26,14 @@ import {
   OUTBOX_RELAY,
   RUNTIME_OPTIONS,
   RuntimeOptions,
+  RegisteredDag,
+  SENSOR_CHECKER,
   SERVICE_METRICS,
   ServiceMetrics,
   TOPIC_CATALOG,
 } from '@tributary/runtime';
-import type { SensorPredicate, SqlQuery, TaskFunction } from '@tributary/sdk';
+import type { SensorCode, SqlQuery, TaskFunction } from '@tributary/sdk';
+import type { CheckOutcome, SensorChecker } from '@tributary/sensors';
 import type { EntityManager } from 'typeorm';
 import { TaskOutcome, TryLog, runFunctionTask, runShellTask, timeoutOf } from './task-runner';
 
@@ -42,6 +51,9 @@ interface ClaimedTry {
   conf: Record<string, unknown>;
   queuedAt: Date | null;
   startedAt: Date;
+  sensorDeadline: Date | null;
+  /** Set when a deferred sensor's trigger fired and its onMet work runs now. */
+  triggerResult: { message: string | null; details: Record<string, unknown> } | null;
 }
 
 interface ClaimRow {
@@ -55,6 +67,8 @@ interface ClaimRow {
   data_interval_end: Date | null;
   conf: Record<string, unknown> | null;
   queued_at: Date | null;
+  sensor_deadline: Date | null;
+  trigger_result: ClaimedTry['triggerResult'];
 }
 
 /** Counts free executor slots; `acquire` waits for one (backpressure on the command consumer). */
@@ -98,6 +112,7 @@ export class ExecutorService {
     @Inject(DAG_REGISTRY) private readonly registry: DagRegistry,
     @Inject(RUNTIME_OPTIONS) private readonly options: RuntimeOptions,
     @Inject(SERVICE_METRICS) private readonly metrics: ServiceMetrics,
+    @Inject(SENSOR_CHECKER) private readonly checker: SensorChecker,
   ) {
     this.slots = new Slots(options.executorSlots);
   }
@@ -179,7 +194,7 @@ export class ExecutorService {
          FROM dag_runs r
          WHERE ti.id = $1 AND ti.state = 'queued' AND ti.try_number = $2 AND r.id = ti.run_pk
          RETURNING ti.id, ti.dag_id, ti.run_id, ti.task_id, ti.try_number, r.logical_date, r.data_interval_start,
-                   r.data_interval_end, r.conf, ti.queued_at`,
+                   r.data_interval_end, r.conf, ti.queued_at, ti.sensor_deadline, ti.trigger_result`,
         [tiId, tryNumber, this.workerId, now],
       );
       if (!row) return null;
@@ -199,6 +214,8 @@ export class ExecutorService {
         conf: row.conf ?? {},
         queuedAt: row.queued_at,
         startedAt: now,
+        sensorDeadline: row.sensor_deadline,
+        triggerResult: row.trigger_result,
       };
     });
   }
@@ -209,8 +226,8 @@ export class ExecutorService {
     const outcome = await this.runTask(t, log);
     log.write(
       'log',
-      outcome.kind === 'succeeded' ? 'succeeded' : `failed: ${outcome.error}`,
-      outcome.kind === 'succeeded' ? 'info' : 'error',
+      outcome.kind === 'failed' ? `failed: ${outcome.error}` : outcome.kind,
+      outcome.kind === 'failed' ? 'error' : 'info',
     );
     this.tasksRun++;
     this.metrics.taskFinished(outcome.kind, this.clock.now().getTime() - t.startedAt.getTime());
@@ -308,20 +325,8 @@ export class ExecutorService {
           log,
           timeoutOf(task),
         );
-      case 'sensor': {
-        const sensor = task.sensor;
-        if (!sensor || sensor.mode !== 'poke' || sensor.check !== 'predicate') {
-          const error = `sensor mode '${sensor?.mode}' (${sensor?.check}) is not available in this release; use a predicate sensor in poke mode`;
-          return { kind: 'failed', error, exitReason: 'unsupported', retryable: false };
-        }
-        return this.poke(
-          registered.dag.callableOf(t.taskId) as SensorPredicate,
-          context,
-          log,
-          durationMs(sensor.pokeInterval),
-          durationMs(sensor.timeout ?? 0),
-        );
-      }
+      case 'sensor':
+        return this.runSensor(registered, task, t, context, log);
       default: {
         const error = `${task.kind} tasks are declared but not executable in this release`;
         log.write('log', error, 'error');
@@ -330,40 +335,130 @@ export class ExecutorService {
     }
   }
 
-  /** Poke mode: hold the slot and check every pokeInterval until true or the timeout. */
-  private async poke(
-    predicate: SensorPredicate,
-    context: Parameters<typeof runFunctionTask>[1],
+  /**
+   * A sensor on this executor. Poke mode holds the slot and checks until met or the try's
+   * deadline; reschedule mode checks once and frees the slot; a deferred sensor whose trigger
+   * fired comes here only to run its onMet work. The deadline is the coordinator's (it is
+   * also a database timer), so a retried or rescheduled try keeps counting from its start.
+   */
+  private async runSensor(
+    registered: RegisteredDag,
+    task: TaskDefinition,
+    t: ClaimedTry,
+    context: SensorRunContext,
     log: TryLog,
-    intervalMs: number,
-    timeoutMs: number,
   ): Promise<TaskOutcome> {
-    const deadline = Date.now() + timeoutMs;
-    for (let check = 1; ; check++) {
-      let met = false;
-      const outcome = await runFunctionTask(
-        async (ctx) => {
-          met = await predicate(ctx);
-        },
-        context,
-        log,
-        Math.max(1, deadline - Date.now()),
-      );
-      if (outcome.kind === 'failed') return outcome;
-      log.write('log', `check ${check}: ${met ? 'condition met' : 'not yet'}`, 'info');
-      if (met) return { kind: 'succeeded' };
-      if (Date.now() + intervalMs > deadline) {
-        return {
-          kind: 'failed',
-          error: `sensor timed out after ${timeoutMs} ms`,
-          exitReason: 'timeout',
-          retryable: false,
-        };
+    const sensor = task.sensor!;
+    const code = registered.dag.sensorCodeOf(t.taskId);
+    if (t.triggerResult) {
+      log.write('log', `trigger fired: ${t.triggerResult.message ?? 'condition met'}`, 'info');
+      return this.sensorMet(code, context, log, t.triggerResult.details ?? {}, timeoutOf(task));
+    }
+    if (sensor.mode === 'deferrable') {
+      const error = 'a deferrable sensor waits in the triggerer; only its onMet work runs on an executor';
+      return { kind: 'failed', error, exitReason: 'unsupported', retryable: false };
+    }
+    const deadline = (
+      t.sensorDeadline ?? new Date(this.clock.now().getTime() + durationMs(sensor.timeout ?? 0))
+    ).getTime();
+    // Pokes sleep in real time: a simulated clock that stands still must not keep the slot forever.
+    const realDeadline = Date.now() + Math.max(0, deadline - this.clock.now().getTime());
+    const left = () => Math.min(deadline - this.clock.now().getTime(), realDeadline - Date.now());
+    const timedOut = (): TaskOutcome => ({
+      kind: 'failed',
+      error: `sensor timed out after ${describeDuration(durationMs(sensor.timeout ?? 0))}`,
+      exitReason: 'sensor_timeout',
+      retryable: false,
+    });
+    let lastMessage = '';
+    for (let checks = 1; ; checks++) {
+      if (left() <= 0) return timedOut();
+      const outcome = await this.checkSensor(registered, task, code, t, context, log, left());
+      if (outcome.status === 'error') return outcome.failure;
+      if (outcome.status === 'met') {
+        log.write('log', `check ${checks}: condition met`, 'info');
+        return this.sensorMet(code, context, log, outcome.details, timeoutOf(task));
       }
-      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+      if (outcome.status === 'failed') {
+        log.write('log', `check ${checks}: ${outcome.message}`, 'error');
+        return { kind: 'failed', error: outcome.message, exitReason: 'sensor_failed', retryable: false };
+      }
+      // A long poke would log thousands of identical lines: log changes, and every 50th check.
+      if (outcome.message !== lastMessage || checks % 50 === 0) {
+        log.write('log', `check ${checks}: not yet (${outcome.message})`, 'info');
+        lastMessage = outcome.message;
+      }
+      if (sensor.mode === 'reschedule') return { kind: 'rescheduled' };
+      const wait = Math.min(pokeDelayMs(sensor, checks), left());
+      if (wait <= 0) return timedOut();
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
+
+  /** One check: the predicate (user code, with the task context) or a data family through the checker. */
+  private async checkSensor(
+    registered: RegisteredDag,
+    task: TaskDefinition,
+    code: SensorCode,
+    t: ClaimedTry,
+    context: SensorRunContext,
+    log: TryLog,
+    leftMs: number,
+  ): Promise<CheckOutcome | { status: 'error'; failure: TaskOutcome }> {
+    const sensor = task.sensor!;
+    let outcome: CheckOutcome = { status: 'waiting', message: 'the predicate returned false' };
+    const ran = await runFunctionTask(
+      async (ctx) => {
+        if (sensor.check === 'predicate') {
+          if (await code.predicate!(ctx)) outcome = { status: 'met', details: {} };
+          return;
+        }
+        const check = resolveSensorCheck(
+          sensor.check,
+          sensor.spec,
+          {
+            logicalDate: t.logicalDate,
+            timezone: registered.definition.timezone,
+            dagId: t.dagId,
+            runId: t.runId,
+            taskId: t.taskId,
+            dataIntervalStart: t.dataIntervalStart,
+            dataIntervalEnd: t.dataIntervalEnd,
+          },
+          code.mapping ? { mappedLogicalDate: code.mapping(t.logicalDate) } : {},
+        );
+        outcome = await this.checker.check(check, { signal: ctx.signal, code });
+      },
+      context,
+      log,
+      leftMs,
+    );
+    if (ran.kind !== 'succeeded') {
+      // The check itself ran out of time: that is the sensor's timeout, not a task failure.
+      if (ran.kind === 'failed' && ran.exitReason === 'timeout') {
+        return { status: 'error', failure: { ...ran, exitReason: 'sensor_timeout', retryable: false } };
+      }
+      return { status: 'error', failure: ran };
+    }
+    return outcome;
+  }
+
+  /** The condition holds: run the sensor's onMet work if it has some, else succeed. */
+  private sensorMet(
+    code: SensorCode,
+    context: SensorRunContext,
+    log: TryLog,
+    details: Record<string, unknown>,
+    timeoutMs: number | undefined,
+  ): Promise<TaskOutcome> | TaskOutcome {
+    if (Object.keys(details).length > 0) log.write('log', `found ${JSON.stringify(details)}`, 'info');
+    if (!code.onMet) return { kind: 'succeeded' };
+    const onMet = code.onMet;
+    return runFunctionTask((ctx) => onMet(ctx, { details }), context, log, timeoutMs);
+  }
 }
+
+type SensorRunContext = Parameters<typeof runFunctionTask>[1];
 
 /** Tasks always get rows back, whatever the statement. */
 function sqlOn(manager: EntityManager): SqlQuery {

@@ -10,7 +10,10 @@ export interface LogLine {
 }
 
 export type TaskOutcome =
-  { kind: 'succeeded' } | { kind: 'failed'; error: string; exitReason: string; retryable: boolean };
+  | { kind: 'succeeded' }
+  | { kind: 'failed'; error: string; exitReason: string; retryable: boolean }
+  /** A reschedule-mode sensor's check was false: the slot is freed and the coordinator sets the next check. */
+  | { kind: 'rescheduled' };
 
 export class TaskTimeoutError extends Error {
   constructor(ms: number) {

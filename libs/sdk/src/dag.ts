@@ -152,7 +152,11 @@ export class Dag {
   /** Waits for an endpoint to answer with an expected status (default 200-299), optionally a body that matches. */
   httpSensor(taskId: string, check: HttpSensorOptions, options: SensorOptions): Task {
     const { body, method, expectStatus, ...rest } = check;
-    const spec = { ...rest, method: (method ?? 'GET').toUpperCase(), expectStatus: expectStatus ?? range(200, 299) };
+    const spec = {
+      ...rest,
+      method: (method ?? 'GET').toUpperCase(),
+      expectStatus: expectStatus ?? range(200, 299),
+    };
     return this.addSensor(taskId, 'http', spec, { body }, options);
   }
 

@@ -110,8 +110,12 @@ export function splitSensorOptions(options: SensorOptions): {
   sensor: SensorModeOptions;
   task: TaskOptions;
 } {
-  const { mode, pokeInterval, timeout, softFail, exponentialBackoff, maxPokeInterval, onMet, ...task } = options;
-  return { sensor: { mode, pokeInterval, timeout, softFail, exponentialBackoff, maxPokeInterval, onMet }, task };
+  const { mode, pokeInterval, timeout, softFail, exponentialBackoff, maxPokeInterval, onMet, ...task } =
+    options;
+  return {
+    sensor: { mode, pokeInterval, timeout, softFail, exponentialBackoff, maxPokeInterval, onMet },
+    task,
+  };
 }
 
 /** Sensor options as declared, turned into the definition's sensor block. */

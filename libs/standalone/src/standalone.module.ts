@@ -5,6 +5,7 @@ import { CoordinatorConsumerModule } from '@tributary/coordinator';
 import { ExecutorConsumerModule } from '@tributary/executor';
 import { SchedulerModule } from '@tributary/scheduler';
 import { RuntimeModule, RuntimeParts } from '@tributary/runtime';
+import { TriggererConsumerModule } from '@tributary/triggerer';
 
 /** Every service module in one process (DESIGN §6, standalone mode). */
 @Module({})
@@ -18,6 +19,7 @@ export class StandaloneModule {
         CoordinatorConsumerModule,
         ExecutorConsumerModule,
         AssetsConsumerModule,
+        TriggererConsumerModule,
         ApiModule,
       ],
     };

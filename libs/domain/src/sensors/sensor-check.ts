@@ -22,6 +22,20 @@ export type ResolvedSensorCheck =
   | ({ family: 'kafka_offset' } & KafkaOffsetSensorSpec)
   | { family: 'predicate' };
 
+/** What a `triggers` row holds for a deferred sensor: the rendered check and how often to look. */
+export interface TriggerSpec {
+  check: ResolvedSensorCheck;
+  poke: {
+    pokeInterval: DurationInput;
+    exponentialBackoff: boolean;
+    maxPokeInterval?: DurationInput;
+    timeout?: DurationInput;
+  };
+  dagId: string;
+  runId: string;
+  taskId: string;
+}
+
 /**
  * Renders a sensor's spec for one TI. `mappedLogicalDate` is what an external-task sensor's
  * mapping function returned (it runs on an executor, never here).

@@ -20,7 +20,7 @@ export type SensorFamily = (typeof SENSOR_FAMILIES)[number];
 export interface FileSensorSpec {
   /** A path or glob; may use templates such as `{{ ds }}`. */
   path: string;
-  /** Every matching file must be at least this many bytes. */
+  /** At least one matching file must have this many bytes (and match `contains`). */
   minSize?: number;
   /** A regular expression some matching file's content must match. */
   contains?: string;

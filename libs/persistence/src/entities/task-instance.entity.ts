@@ -23,7 +23,10 @@ export class TaskInstanceEntity {
   /** Checks a reschedule-mode sensor has made in this try: its backoff grows with them. */
   @Column({ name: 'sensor_checks', type: 'integer', default: 0 }) sensorChecks!: number;
   /** What a deferred sensor's trigger found, for the sensor's onMet work on an executor. */
-  @Column({ name: 'trigger_result', type: 'jsonb', nullable: true }) triggerResult!: Record<string, unknown> | null;
+  @Column({ name: 'trigger_result', type: 'jsonb', nullable: true }) triggerResult!: Record<
+    string,
+    unknown
+  > | null;
 }
 
 /** One try of a task instance: kept forever, so retries and clears never erase history. */

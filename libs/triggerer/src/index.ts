@@ -1,0 +1,3 @@
+export * from './triggerer.service';
+export * from './triggerer.consumer';
+export * from './triggerer.module';
