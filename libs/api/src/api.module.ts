@@ -4,10 +4,11 @@ import { CoordinatorModule } from '@tributary/coordinator';
 import { SchedulerModule } from '@tributary/scheduler';
 import { DagsController } from './dags.controller';
 import { ApiExceptionFilter } from './http-errors';
+import { WebhookIntake, WebhooksController } from './webhooks';
 
 @Module({
   imports: [SchedulerModule, CoordinatorModule],
-  controllers: [DagsController],
-  providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
+  controllers: [DagsController, WebhooksController],
+  providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }, WebhookIntake],
 })
 export class ApiModule {}

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { CoordinatorService, NotFoundError } from '@tributary/coordinator';
 import { Database } from '@tributary/persistence';
 import { DATABASE } from '@tributary/runtime';
@@ -41,18 +41,24 @@ export class DagsController {
     return this.getDag(dagId);
   }
 
+  /** 202 `requested` the first time; 200 `duplicate` with the first run id when the idempotencyKey was seen. */
   @Post('dags/:dagId/runs')
   @HttpCode(202)
-  async triggerRun(@Param('dagId') dagId: string, @Body() body: TriggerRunDto) {
-    const runId = await this.scheduler.requestManualRun(dagId, {
+  async triggerRun(
+    @Param('dagId') dagId: string,
+    @Body() body: TriggerRunDto,
+    @Res({ passthrough: true }) response: { status(code: number): unknown },
+  ) {
+    const requested = await this.scheduler.requestRun(dagId, 'manual', {
       logicalDate: body.logicalDate ? new Date(body.logicalDate) : undefined,
       conf: body.conf,
       runId: body.runId,
       idempotencyKey: body.idempotencyKey,
       note: body.note,
     });
-    if (!runId) throw new NotFoundError(`no DAG '${dagId}'`);
-    return { dagId, runId, status: 'requested' };
+    if (!requested) throw new NotFoundError(`no DAG '${dagId}'`);
+    if (requested.duplicate) response.status(200);
+    return { dagId, runId: requested.runId, status: requested.duplicate ? 'duplicate' : 'requested' };
   }
 
   @Get('dags/:dagId/runs')

@@ -1,6 +1,15 @@
 // Decorators below need the metadata polyfill even when this library is imported first.
 import 'reflect-metadata';
-import { IsBoolean, IsISO8601, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import {
+  IsBoolean,
+  IsISO8601,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+} from 'class-validator';
 
 export class TriggerRunDto {
   @IsOptional()
@@ -21,8 +30,8 @@ export class TriggerRunDto {
   runId?: string;
 
   @IsOptional()
-  @IsString()
-  @MaxLength(250)
+  @IsString({ message: 'idempotencyKey must be a string, e.g. "order-42"' })
+  @Length(1, 250, { message: 'idempotencyKey must be 1 to 250 characters' })
   idempotencyKey?: string;
 
   @IsOptional()

@@ -42,7 +42,16 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const response = host
       .switchToHttp()
       .getResponse<{ status(code: number): { json(body: unknown): void } }>();
-    if (exception instanceof HttpException) {
+    const request = host.switchToHttp().getRequest<{ rawBody?: unknown; body?: unknown }>();
+    if (exception instanceof HttpException && isUnparsableJsonBody(exception, request)) {
+      response.status(400).json({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'validation_failed',
+        message: 'the request is invalid; fix the fields listed',
+        fields: { body: [`body must be a JSON object; the JSON parser refused it: ${exception.message}`] },
+      });
+    } else if (exception instanceof HttpException) {
       const body = exception.getResponse();
       response
         .status(exception.getStatus())
@@ -59,4 +68,16 @@ export class ApiExceptionFilter implements ExceptionFilter {
       });
     }
   }
+}
+
+/**
+ * The JSON parser refused the body (Nest turns its SyntaxError into a bare 400). With
+ * `rawBody: true` the bytes were kept but no body was set: say which field is wrong, as the
+ * validation pipe does, instead of echoing the parser.
+ */
+function isUnparsableJsonBody(
+  exception: HttpException,
+  request: { rawBody?: unknown; body?: unknown },
+): boolean {
+  return exception.getStatus() === 400 && Buffer.isBuffer(request.rawBody) && request.body === undefined;
 }

@@ -4,3 +4,4 @@ export * from './dags-validate.command';
 export * from './program';
 export * from './demo.command';
 export * from './standalone.command';
+export * from './webhook.command';

@@ -5,6 +5,7 @@ import { formatDagsValidate, validateDagsFolder } from './dags-validate.command'
 import { runThreeCadencesDemo } from './demo.command';
 import { runMigrate, runServe } from './serve.command';
 import { runStandalone } from './standalone.command';
+import { describeSignedWebhook, signWebhookRequest } from './webhook.command';
 
 export interface CliIO {
   stdout: (text: string) => void;
@@ -141,6 +142,29 @@ export function buildProgram(io: CliIO = defaultIO): Command {
             }
           }
         });
+      },
+    );
+
+  const webhookCommand = program.command('webhook').description('signed webhooks');
+  webhookCommand
+    .command('sign')
+    .description(
+      "print a curl command that sends a signed webhook to a DAG (the body becomes the run's conf)",
+    )
+    .argument('<dagId>', 'the DAG, which declares webhook: { secretEnv } in its options')
+    .requiredOption('--body <json>', 'the JSON object to send, e.g. \'{"orderId": 42}\'')
+    .option('--secret-env <name>', "environment variable holding the secret (what the DAG's secretEnv names)")
+    .option('--secret <secret>', 'the secret itself (prefer --secret-env: this one stays in shell history)')
+    .option('--url <url>', 'the API', 'http://127.0.0.1:8080')
+    .option('--delivery <id>', 'X-Tributary-Delivery: a retried delivery with the same id is the same run')
+    .action(
+      (
+        dagId: string,
+        options: { body: string; secretEnv?: string; secret?: string; url: string; delivery?: string },
+      ) => {
+        const signed = signWebhookRequest({ dagId, ...options, env: process.env, now: io.now?.() });
+        print(signed.curl);
+        io.stderr(`${describeSignedWebhook(signed)}\n`);
       },
     );
 

@@ -130,15 +130,46 @@ export class SchedulerService {
 
   /** A manual run: `run.requested` with runType manual, through the outbox. Returns its run id. */
   async requestManualRun(dagId: string, request: ManualRunRequest = {}): Promise<string | null> {
+    return (await this.requestRun(dagId, 'manual', request))?.runId ?? null;
+  }
+
+  /**
+   * A run asked for from outside the schedule (`manual` over REST, `external` from a webhook):
+   * `run.requested` through the outbox. With an idempotency key, the key is recorded in the
+   * same transaction, so a repeat answers the first request's run id and enqueues nothing
+   * (the run itself may not exist yet: the coordinator creates it). `inSameTransaction` runs
+   * first and may throw to refuse the request (a replayed webhook). Null when the DAG is unknown.
+   */
+  async requestRun(
+    dagId: string,
+    runType: 'manual' | 'external',
+    request: ManualRunRequest = {},
+    inSameTransaction?: (em: EntityManager) => Promise<void>,
+  ): Promise<{ runId: string; duplicate: boolean } | null> {
     const now = this.clock.now();
     const logicalDate = request.logicalDate ?? now;
-    const runId = request.runId ?? `manual__${logicalDate.toISOString()}`;
-    const ok = await this.db.transaction(async (em) => {
+    const runId = request.runId ?? `${runType}__${logicalDate.toISOString()}`;
+    const result = await this.db.transaction(async (em) => {
       const [dag] = await em.query(`SELECT 1 FROM dags WHERE dag_id = $1 AND is_active`, [dagId]);
-      if (!dag) return false;
+      if (!dag) return null;
+      await inSameTransaction?.(em);
+      if (request.idempotencyKey) {
+        const recorded = await em.query(
+          `INSERT INTO run_requests (dag_id, idempotency_key, run_id, requested_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT DO NOTHING RETURNING run_id`,
+          [dagId, request.idempotencyKey, runId, now],
+        );
+        if (recorded.length === 0) {
+          const [first] = await em.query(
+            `SELECT run_id FROM run_requests WHERE dag_id = $1 AND idempotency_key = $2`,
+            [dagId, request.idempotencyKey],
+          );
+          return { runId: first.run_id as string, duplicate: true };
+        }
+      }
       const payload: RunRequestedPayload = {
         dagId,
-        runType: 'manual',
+        runType,
         runId,
         logicalDate: logicalDate.toISOString(),
         conf: request.conf ?? {},
@@ -151,11 +182,10 @@ export class SchedulerService {
         dagId,
         envelope('run.requested', payload, now),
       );
-      return true;
+      return { runId, duplicate: false };
     });
-    if (!ok) return null;
-    this.relay.kick();
-    return runId;
+    if (result && !result.duplicate) this.relay.kick();
+    return result;
   }
 
   private async scheduleDag(em: EntityManager, dag: DueDagRow, now: Date): Promise<number> {
