@@ -32,6 +32,8 @@ export async function runStandalone(
       http: { host: options.host, port },
       executorSlots: slots,
       logLevels: ['error', 'warn'],
+      // Topic-scheduled DAGs read this cluster unless they name their own brokers.
+      kafkaBrokers: brokersFromEnv(process.env.KAFKA_BROKERS),
     });
   } catch (error) {
     if (error instanceof DagValidationError) throw new CliError(error.message);
@@ -46,6 +48,15 @@ export async function runStandalone(
   print('stopping: finishing running tasks and flushing the outbox...');
   await orchestrator.stop();
   print('stopped cleanly; start again to resume where it stopped');
+}
+
+/** `KAFKA_BROKERS=host:9092,host2:9092` as a list; unset or blank → undefined. */
+function brokersFromEnv(value: string | undefined): string[] | undefined {
+  const brokers = (value ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
+  return brokers.length > 0 ? brokers : undefined;
 }
 
 async function banner(o: StandaloneOrchestrator, options: StandaloneCommandOptions): Promise<string> {

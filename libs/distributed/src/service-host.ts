@@ -32,7 +32,8 @@ import {
   ScaledClock,
   SystemClock,
 } from '@tributary/runtime';
-import { SchedulerModule, SchedulerService } from '@tributary/scheduler';
+import { SchedulerModule, SchedulerService, TopicBindingService } from '@tributary/scheduler';
+import { TriggererConsumerModule, TriggererService } from '@tributary/triggerer';
 import { HealthController, HealthReport, SERVICE_PROBE, ServiceProbe } from './health.controller';
 import { PrometheusMetrics } from './prometheus-metrics';
 
@@ -43,8 +44,7 @@ const SERVICE_MODULES: Record<ServiceName, Type[]> = {
   scheduler: [SchedulerModule, AssetsModule],
   coordinator: [CoordinatorConsumerModule],
   executor: [ExecutorConsumerModule],
-  // Deferred sensors arrive with the triggerer's own module; until then it serves health and metrics.
-  triggerer: [],
+  triggerer: [TriggererConsumerModule],
   assets: [AssetsConsumerModule],
 };
 
@@ -83,6 +83,8 @@ export class ServiceHost implements ServiceProbe {
   private timers: NodeJS.Timeout[] = [];
   private ticking: Promise<unknown> | null = null;
   private stopping: Promise<void> | null = null;
+  /** The scheduler's consumers of topic-scheduled DAGs. */
+  private topicBindings: TopicBindingService | null = null;
 
   private constructor(
     readonly config: ServiceConfig,
@@ -122,6 +124,9 @@ export class ServiceHost implements ServiceProbe {
       const runtimeOptions: RuntimeOptions = {
         workerId: config.workerId,
         executorSlots: config.workerSlots,
+        triggererCapacity: config.triggererCapacity,
+        // Kafka sensors and topic bindings default to the cluster the service talks to.
+        kafkaBrokers: config.kafka.brokers,
         workerTimeoutMs: config.workerTimeoutMs,
         heartbeatIntervalMs: config.heartbeatIntervalMs,
       };
@@ -146,6 +151,8 @@ export class ServiceHost implements ServiceProbe {
       const app = await NestFactory.create(ServiceModule.forRoot(config.service, parts, probe), {
         logger: options.logger ?? LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel) + 1),
         abortOnError: false,
+        // Webhook signatures are checked over the exact bytes sent.
+        rawBody: true,
       });
       app.useGlobalPipes(validationPipe());
       app.connectMicroservice(
@@ -159,9 +166,11 @@ export class ServiceHost implements ServiceProbe {
       host = new ServiceHost(config, app, db, transport, relay, registry, metrics, new Date());
       // Before consuming: an executor's claims name a registered worker; the scheduler plans on the deployed bundle.
       if (config.service === 'executor') await app.get(ExecutorService).register();
+      if (config.service === 'triggerer') await app.get(TriggererService).register();
       if (config.service === 'scheduler') await deploy(app, registry);
       await app.startAllMicroservices();
       relay.start();
+      if (config.service === 'scheduler') await host.startTopicBindings(parts);
       await app.listen(config.http.port, config.http.host);
       host.startLoop();
       return host;
@@ -251,12 +260,28 @@ export class ServiceHost implements ServiceProbe {
     return this.stopping;
   }
 
+  /** After the bundle is deployed: one consumer per topic-scheduled DAG (none without such DAGs). */
+  private async startTopicBindings(parts: RuntimeParts): Promise<void> {
+    if (TopicBindingService.boundDags(this.registry).length === 0) return;
+    this.topicBindings = new TopicBindingService(parts, {
+      kafkaBrokers: parts.options.kafkaBrokers,
+      clientId: `${this.config.kafka.clientId}-bindings`,
+      sessionTimeoutMs: this.config.kafka.sessionTimeoutMs,
+      heartbeatIntervalMs: this.config.kafka.heartbeatIntervalMs,
+    });
+    await this.topicBindings.start(this.registry);
+  }
+
   private async stopInOrder(): Promise<void> {
+    // No new runs from Kafka first: pending batches are recorded and their offsets committed.
+    await this.topicBindings?.stop();
     const executor = this.config.service === 'executor';
     // An executor keeps heartbeating while its running tasks drain, or the reaper would retry them.
     if (!executor) this.stopLoop();
     await this.ticking;
     await this.transport.stopConsuming();
+    // Hands its triggers back at once: another triggerer adopts them without waiting for the timeout.
+    if (this.config.service === 'triggerer') await this.app.get(TriggererService).shutdown();
     if (executor) {
       await this.app.get(ExecutorService).shutdown();
       this.stopLoop();
@@ -294,6 +319,9 @@ export class ServiceHost implements ServiceProbe {
         return [() => this.app.get(CoordinatorService).tick(), this.config.pollIntervalMs];
       case 'executor':
         return [() => this.app.get(ExecutorService).heartbeat(), this.config.heartbeatIntervalMs];
+      case 'triggerer':
+        // The heartbeat is the lease on its triggers; the same tick adopts orphans.
+        return [() => this.app.get(TriggererService).tick(), this.config.heartbeatIntervalMs];
       default:
         return null;
     }

@@ -22,3 +22,4 @@ export * from './assets/asset-condition';
 export * from './sensors/sensor-spec';
 export * from './sensors/sensor-templates';
 export * from './sensors/sensor-check';
+export * from './triggers/topic-binding';

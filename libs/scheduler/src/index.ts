@@ -1,2 +1,4 @@
 export * from './scheduler.service';
 export * from './scheduler.module';
+export * from './topic-bindings/topic-binding.service';
+export * from './topic-bindings/topic-binding-consumer';

@@ -10,7 +10,8 @@ import { ExecutorService } from '@tributary/executor';
 import { InProcessTransport, OutboxRelay, TopicCatalog, TransportServer } from '@tributary/messaging';
 import { Database } from '@tributary/persistence';
 import { Clock, DagRegistry, ManualClock, RuntimeOptions, SystemClock } from '@tributary/runtime';
-import { SchedulerService } from '@tributary/scheduler';
+import { SchedulerService, TopicBindingService, TopicBindingServiceOptions } from '@tributary/scheduler';
+import { TriggererService } from '@tributary/triggerer';
 import { StandaloneModule } from './standalone.module';
 
 export interface StandaloneOptions {
@@ -30,6 +31,10 @@ export interface StandaloneOptions {
   logger?: LoggerService;
   /** How often the scheduler and coordinator look for due work in real-time mode. */
   pollIntervalMs?: number;
+  /** The Kafka cluster that topic-scheduled DAGs read unless they name their own brokers (KAFKA_BROKERS). */
+  kafkaBrokers?: string[];
+  /** Tuning and test hooks of the topic bindings. */
+  topicBindings?: Omit<TopicBindingServiceOptions, 'kafkaBrokers'>;
 }
 
 /**
@@ -52,6 +57,8 @@ export class StandaloneOrchestrator {
     readonly executor: ExecutorService,
     readonly assets: AssetsService,
     readonly url: string | null,
+    /** The consumers of topic-scheduled DAGs; null when no DAG has a topic schedule. */
+    readonly topicBindings: TopicBindingService | null = null,
   ) {}
 
   static async start(options: StandaloneOptions): Promise<StandaloneOrchestrator> {
@@ -74,10 +81,16 @@ export class StandaloneOrchestrator {
         executorSlots: options.executorSlots ?? 16,
         workerTimeoutMs: 60_000,
         heartbeatIntervalMs: 5_000,
+        kafkaBrokers: options.kafkaBrokers,
       };
       const app = await NestFactory.create(
         StandaloneModule.forRoot({ db, clock, transport, topics, relay, registry, options: runtimeOptions }),
-        { logger: options.logger ?? options.logLevels ?? ['error', 'warn'], abortOnError: false },
+        {
+          logger: options.logger ?? options.logLevels ?? ['error', 'warn'],
+          abortOnError: false,
+          // Webhook signatures are checked over the exact bytes sent.
+          rawBody: true,
+        },
       );
       app.useGlobalPipes(validationPipe());
       app.connectMicroservice(
@@ -90,9 +103,18 @@ export class StandaloneOrchestrator {
       const executor = app.get(ExecutorService);
       const assets = app.get(AssetsService);
       await executor.register();
+      await app.get(TriggererService).register();
       await assets.deployBundle(registry);
       await scheduler.deployBundle(registry);
       relay.start();
+      let topicBindings: TopicBindingService | null = null;
+      if (TopicBindingService.boundDags(registry).length > 0) {
+        topicBindings = new TopicBindingService(
+          { db, clock, topics, relay },
+          { ...options.topicBindings, kafkaBrokers: options.kafkaBrokers },
+        );
+        await topicBindings.start(registry);
+      }
       let url: string | null = null;
       if (options.http) {
         await app.listen(options.http.port, options.http.host);
@@ -113,6 +135,7 @@ export class StandaloneOrchestrator {
         executor,
         assets,
         url,
+        topicBindings,
       );
       if (options.loops ?? !(clock instanceof ManualClock)) {
         orchestrator.startLoops(options.pollIntervalMs ?? 250, runtimeOptions.heartbeatIntervalMs);
@@ -124,9 +147,15 @@ export class StandaloneOrchestrator {
     }
   }
 
+  /** The triggerer: deferred sensors wait here, in this process. */
+  get triggerer(): TriggererService {
+    return this.app.get(TriggererService);
+  }
+
   /** One round of clock-driven work: heartbeat, schedule what is due, fire due timers, reap. */
   async tick(): Promise<void> {
     await this.executor.heartbeat();
+    await this.triggerer.tick();
     await this.scheduler.tick();
     await this.coordinator.tick();
   }
@@ -179,12 +208,15 @@ export class StandaloneOrchestrator {
 
   /** Graceful stop: no new work, running tasks finish, the outbox drains, then transport and database close. */
   async stop(): Promise<void> {
+    // First: no new runs from Kafka; pending batches are recorded and committed.
+    await this.topicBindings?.stop();
     this.timers.forEach((t) => clearInterval(t));
     this.timers = [];
     while (this.ticking) await new Promise((resolve) => setTimeout(resolve, 10));
     await this.executor.whenIdle();
     await this.settle().catch(() => undefined);
     await this.executor.shutdown();
+    await this.triggerer.shutdown();
     await this.relay.stop();
     await this.app.close();
     await this.db.close();
@@ -195,8 +227,11 @@ export class StandaloneOrchestrator {
    * abandoned, heartbeats stop) and releases the database, as a killed process would.
    */
   async crash(): Promise<void> {
+    // First: pending batches are neither recorded nor committed, so Kafka redelivers them.
+    await this.topicBindings?.abandon();
     this.timers.forEach((t) => clearInterval(t));
     this.timers = [];
+    this.triggerer.abandon();
     await this.relay.stop().catch(() => undefined);
     await this.app.close().catch(() => undefined);
     await this.db.close();
@@ -222,7 +257,7 @@ export class StandaloneOrchestrator {
     );
     this.timers.push(
       setInterval(
-        guarded(() => this.executor.heartbeat()),
+        guarded(() => Promise.all([this.executor.heartbeat(), this.triggerer.tick()])),
         heartbeatMs,
       ),
     );
