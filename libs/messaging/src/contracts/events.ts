@@ -107,13 +107,7 @@ export type TriggerOutcome = (typeof TRIGGER_OUTCOMES)[number];
  * what was found); `failed`: it never will (e.g. the upstream task failed). Keyed by tiId.
  * A trigger may fire twice (a lease taken over); the coordinator applies the first.
  */
-export class TriggerFiredPayload {
-  @IsString() @IsNotEmpty() triggerId!: string;
-  @IsString() @IsNotEmpty() tiId!: string;
-  @Matches(ID_PATTERN, ID_MESSAGE) dagId!: string;
-  @IsString() @IsNotEmpty() runId!: string;
-  @Matches(ID_PATTERN, ID_MESSAGE) taskId!: string;
-  @IsInt() @Min(1) tryNumber!: number;
+export class TriggerFiredPayload extends TriggerPayload {
   @IsIn(TRIGGER_OUTCOMES) outcome!: TriggerOutcome;
   @IsOptional() @IsString() message?: string;
   @IsOptional() @IsObject() details?: Record<string, unknown>;
