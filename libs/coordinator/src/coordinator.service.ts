@@ -8,6 +8,7 @@ import {
   TaskDefinition,
   TaskInstanceEvent,
   TaskInstanceState,
+  canTransitionTaskInstance,
   decideAfterFailure,
   describeDuration,
   downstreamTaskIds,
@@ -368,6 +369,8 @@ export class CoordinatorService {
     exitReason: string,
     retryable: boolean,
   ): Promise<void> {
+    // A TI that can no longer fail (already done, or cleared) keeps its try record as it is.
+    if (!canTransitionTaskInstance(ti.state, 'fail')) return;
     const now = this.clock.now();
     await em.query(
       `UPDATE task_instance_tries SET state = 'failed', ended_at = $3, error = $4, exit_reason = $5
