@@ -161,6 +161,8 @@ export class TriggererService {
 
   private async dropLostWatches(): Promise<void> {
     if (this.watches.size === 0) return;
+    // Only watches that predate the query: one a trigger message started meanwhile holds a lease it may not have seen.
+    const before = new Set(this.watches.keys());
     const held = await queryRows<{ id: string }>(
       this.db.manager,
       `SELECT id FROM triggers WHERE lease_owner = $1 AND fired_at IS NULL`,
@@ -168,7 +170,7 @@ export class TriggererService {
     );
     const ids = new Set(held.map((r) => String(r.id)));
     for (const [id, watch] of this.watches) {
-      if (!ids.has(id)) {
+      if (before.has(id) && !ids.has(id)) {
         watch.abort.abort();
         this.watches.delete(id);
       }
