@@ -38,8 +38,9 @@ interface Cluster {
 
 /**
  * Shares one kafkajs admin client per cluster among every Kafka sensor of the process, and
- * one in-flight request among identical asks: 10,000 deferred sensors on one topic cost one
- * offsets request per round, not 10,000 (nor 10,000 connections).
+ * one in-flight request among identical asks: checks of one topic that overlap in time share a
+ * request, and every check shares the one connection (10,000 sensors, not 10,000 connections).
+ * Checks spread over a poke round still cost several requests per round (bench/README.md).
  */
 export class KafkaAdminPool {
   private readonly clusters = new Map<string, Cluster>();
