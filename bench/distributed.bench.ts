@@ -20,25 +20,32 @@
  * Prints the numbers and writes them as JSON under bench/results/. Starts and removes its own broker,
  * database, topics and processes.
  */
-import { ChildProcess, spawn } from 'child_process';
 import { randomBytes, randomUUID } from 'crypto';
-import { existsSync, promises as fs, readFileSync, readdirSync } from 'fs';
+import { existsSync, promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { Admin, Kafka, Partitioners, Producer, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { runNodeScript, waitForReadyLine } from '../test/support/child-process';
 import { machineInfo } from './machine';
-
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
-
-function intEnv(name: string, fallback: number): number {
-  const value = process.env[name];
-  if (value === undefined || value === '') return fallback;
-  if (!/^\d+$/.test(value)) throw new Error(`${name} must be a whole number, got '${value}'`);
-  return Number(value);
-}
+import {
+  CLI,
+  LocalInfra,
+  REPO_ROOT,
+  ServiceProcess,
+  Stats,
+  cpuSeconds,
+  intEnv,
+  localInfra,
+  log,
+  machineCpu,
+  runCli,
+  sleep,
+  stats,
+  table,
+  waitUntilBefore,
+  withChildren,
+} from './support';
 
 const RUNS = intEnv('BENCH_RUNS', 50);
 const FANOUT = intEnv('BENCH_FANOUT', 14);
@@ -50,166 +57,15 @@ const EXECUTORS = intEnv('BENCH_EXECUTORS', 2);
 const TASKS_PER_RUN = FANOUT + TAIL + 2;
 const DEADLINE = Date.now() + intEnv('BENCH_TIMEOUT_S', 420) * 1000;
 const DAGS_DIR = path.join(REPO_ROOT, 'bench', 'dags');
-// The bench's own compile of apps/ and libs/ (tsconfig.bench.json): always the current sources.
-const CLI = path.resolve(
-  REPO_ROOT,
-  process.env.BENCH_CLI ?? path.join('dist-bench', 'apps', 'cli', 'src', 'main.js'),
-);
-
-// ---------------------------------------------------------------------------------------------
-// Local infrastructure (plain CommonJS, outside the compiled tree).
-
-interface LocalInfra {
-  kafka: { brokers: string; pid?: number } | null;
-  postgres: { url: string; pid?: number; stop(): Promise<void>; start(): Promise<void> } | null;
-  env: { KAFKA_BROKERS: string; DATABASE_URL: string };
-  timings: { kafkaMs?: number; postgresMs?: number };
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const localInfra = require(path.join(REPO_ROOT, 'scripts', 'local-infra')) as {
-  startLocalInfra(options?: { env?: Record<string, string | undefined> }): Promise<LocalInfra>;
-  stopLocalInfra(infra?: LocalInfra): Promise<void>;
-  createDatabase(baseUrl: string, name: string): Promise<string>;
-};
-
-// ---------------------------------------------------------------------------------------------
-// Small helpers.
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function log(line: string): void {
-  console.log(`[bench ${new Date().toISOString().slice(11, 23)}] ${line}`);
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-interface Stats {
-  n: number;
-  mean: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-}
-
-function stats(values: number[]): Stats | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const round = (v: number) => Number(v.toFixed(2));
-  return {
-    n: sorted.length,
-    mean: round(sorted.reduce((a, b) => a + b, 0) / sorted.length),
-    p50: round(percentile(sorted, 50)),
-    p90: round(percentile(sorted, 90)),
-    p99: round(percentile(sorted, 99)),
-    max: round(sorted[sorted.length - 1]),
-  };
-}
-
-async function waitUntil<T>(
-  what: string,
-  check: () => Promise<T | undefined | false>,
-  timeoutMs: number,
-  intervalMs = 100,
-  describe?: () => Promise<string>,
-): Promise<T> {
-  const deadline = Math.min(Date.now() + timeoutMs, DEADLINE);
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) {
-      const detail = describe ? `\n${await describe()}` : '';
-      throw new Error(
-        `gave up waiting for ${what}${Date.now() > DEADLINE ? ' (BENCH_TIMEOUT_S reached)' : ''}${detail}`,
-      );
-    }
-    await sleep(intervalMs);
-  }
-}
-
-function table(rows: (string | number)[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
-  return rows
-    .map((r, i) => {
-      const line = r.map((cell, c) => String(cell).padEnd(widths[c])).join(' | ');
-      return i === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}` : line;
-    })
-    .join('\n');
-}
+const waitUntil = waitUntilBefore(DEADLINE);
 
 const fmt = (v: number | null | undefined, digits = 1) =>
   v === null || v === undefined ? '—' : v.toFixed(digits);
 
 // ---------------------------------------------------------------------------------------------
-// Service processes.
+// Services.
 
 type ServiceName = 'coordinator' | 'executor' | 'assets' | 'scheduler';
-
-class ServiceProcess {
-  private child: ChildProcess | null = null;
-  private output = '';
-  private exited: Promise<void> | null = null;
-  url: string | null = null;
-
-  constructor(
-    readonly service: ServiceName,
-    readonly name: string,
-    readonly env: Record<string, string>,
-  ) {}
-
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
-  get running(): boolean {
-    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  tail(lines = 30): string {
-    return this.output.split('\n').slice(-lines).join('\n');
-  }
-
-  async start(timeoutMs = 90_000): Promise<void> {
-    const child = spawn(process.execPath, [CLI, 'serve', this.service], {
-      cwd: REPO_ROOT,
-      env: this.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    this.exited = new Promise((resolve) => child.on('exit', () => resolve()));
-    this.url = await waitForReadyLine(
-      child,
-      this.name,
-      timeoutMs,
-      // Keep only the end: a long bench must not hoard logs.
-      (chunk) => (this.output = (this.output + chunk).slice(-20_000)),
-      () => this.tail(),
-    );
-  }
-
-  async metrics(): Promise<string> {
-    if (!this.url) return '';
-    return (await fetch(`${this.url}/metrics`)).text();
-  }
-
-  /** SIGTERM, then SIGKILL if it has not exited after timeoutMs. */
-  async stop(timeoutMs = 20_000): Promise<void> {
-    if (!this.running) return;
-    this.child!.kill('SIGTERM');
-    const timedOut = await Promise.race([this.exited!.then(() => false), sleep(timeoutMs).then(() => true)]);
-    if (timedOut && this.running) {
-      this.child!.kill('SIGKILL');
-      await this.exited;
-    }
-  }
-}
-
-/** `tributary <args>` to completion. */
-function runCli(args: string[], env: Record<string, string>): Promise<string> {
-  return runNodeScript(CLI, args, REPO_ROOT, env);
-}
 
 /** Sums tributary_events_handled_total by outcome (handler retries and dead letters show up here). */
 function eventOutcomes(text: string): Record<string, number> {
@@ -221,53 +77,6 @@ function eventOutcomes(text: string): Record<string, number> {
     totals[outcome] = (totals[outcome] ?? 0) + Number(match[2]);
   }
   return totals;
-}
-
-// ---------------------------------------------------------------------------------------------
-// CPU accounting from /proc (Linux): services, PostgreSQL (postmaster and its children), the broker JVM.
-
-const CLOCK_TICKS_PER_SECOND = 100;
-
-function procStat(pid: number): string[] | null {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return text.slice(text.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return null;
-  }
-}
-
-/** CPU seconds (user + system) the process has used so far, or null. */
-function cpuSeconds(pid: number | undefined): number | null {
-  if (!pid) return null;
-  const fields = procStat(pid);
-  return fields ? (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND : null;
-}
-
-/**
- * CPU seconds of a process and its children: live children, plus the reaped ones (cutime/cstime),
- * so a PostgreSQL backend that exits mid-phase is not lost.
- */
-function withChildren(pid: number | undefined): number | null {
-  if (!pid) return null;
-  const own = procStat(pid);
-  if (!own) return null;
-  let total =
-    (Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) / CLOCK_TICKS_PER_SECOND;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const fields = procStat(Number(entry));
-    if (fields && Number(fields[1]) === pid) total += cpuSeconds(Number(entry)) ?? 0;
-  }
-  return total;
-}
-
-function machineCpu(): { busy: number; total: number } {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
-  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
-  const idle = ticks[3] + ticks[4];
-  const total = ticks.reduce((a, b) => a + b, 0);
-  return { busy: (total - idle) / CLOCK_TICKS_PER_SECOND, total: total / CLOCK_TICKS_PER_SECOND };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -338,7 +147,7 @@ class Bench {
   kafka: Kafka | null = null;
   producer: Producer | null = null;
   admin: Admin | null = null;
-  services: ServiceProcess[] = [];
+  services: ServiceProcess<ServiceName>[] = [];
   statementsAvailable = false;
   serviceEnv: Record<string, string> = {};
   overrides: Record<string, string> = {};

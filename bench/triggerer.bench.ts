@@ -20,24 +20,33 @@
  * Prints a table and writes bench/results/triggerer-<date>.json. Starts and removes its own broker,
  * database, topics, files and processes.
  */
-import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import { randomBytes, randomUUID } from 'crypto';
-import { existsSync, promises as fs, readFileSync, readdirSync } from 'fs';
+import { existsSync, promises as fs, readFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Admin, Kafka, Partitioners, Producer, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { runNodeScript, waitForReadyLine } from '../test/support/child-process';
 import { machineInfo } from './machine';
-
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
-
-function intEnv(name: string, fallback: number): number {
-  const value = process.env[name];
-  if (value === undefined || value === '') return fallback;
-  if (!/^\d+$/.test(value)) throw new Error(`${name} must be a whole number, got '${value}'`);
-  return Number(value);
-}
+import {
+  CLI,
+  LocalInfra,
+  REPO_ROOT,
+  ServiceProcess,
+  ServiceProcessOptions,
+  Stats,
+  cpuSeconds,
+  intEnv,
+  localInfra,
+  log,
+  machineCpu,
+  runCli,
+  sleep,
+  stats,
+  table,
+  waitUntilBefore,
+  withChildren,
+} from './support';
 
 const RUNS = intEnv('BENCH_TRIG_RUNS', 100);
 const SENSORS = intEnv('BENCH_TRIG_SENSORS', 100);
@@ -53,10 +62,7 @@ const FAMILIES = (process.env.BENCH_TRIG_FAMILIES ?? 'kafka,file,asset')
 const DEADLINE = Date.now() + intEnv('BENCH_TIMEOUT_S', 600) * 1000;
 const DAGS_DIR = path.join(REPO_ROOT, 'bench', 'dags');
 const ASSET_NAME = 'bench.triggerer.asset';
-const CLI = path.resolve(
-  REPO_ROOT,
-  process.env.BENCH_CLI ?? path.join('dist-bench', 'apps', 'cli', 'src', 'main.js'),
-);
+const waitUntil = waitUntilBefore(DEADLINE);
 
 type Family = 'kafka' | 'file' | 'asset';
 const FAMILY = {
@@ -68,131 +74,15 @@ const runIdOf = (family: Family, i: number) => `${FAMILY[family].runPrefix}${Str
 for (const f of FAMILIES) if (!(f in FAMILY)) throw new Error(`BENCH_TRIG_FAMILIES: unknown family '${f}'`);
 
 // ---------------------------------------------------------------------------------------------
-// Local infrastructure (plain CommonJS, outside the compiled tree).
-
-interface LocalInfra {
-  kafka: { brokers: string; pid?: number } | null;
-  postgres: { url: string; pid?: number; stop(): Promise<void>; start(): Promise<void> } | null;
-  env: { KAFKA_BROKERS: string; DATABASE_URL: string };
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const localInfra = require(path.join(REPO_ROOT, 'scripts', 'local-infra')) as {
-  startLocalInfra(options?: { env?: Record<string, string | undefined> }): Promise<LocalInfra>;
-  stopLocalInfra(infra?: LocalInfra): Promise<void>;
-  createDatabase(baseUrl: string, name: string): Promise<string>;
-};
-
-// ---------------------------------------------------------------------------------------------
 // Small helpers.
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function log(line: string): void {
-  console.log(`[bench ${new Date().toISOString().slice(11, 23)}] ${line}`);
-}
-
-interface Stats {
-  n: number;
-  mean: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  min: number;
-}
-
-function stats(values: number[]): Stats | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-  const round = (v: number) => Number(v.toFixed(1));
-  return {
-    n: sorted.length,
-    mean: round(sorted.reduce((a, b) => a + b, 0) / sorted.length),
-    min: round(sorted[0]),
-    p50: round(at(50)),
-    p90: round(at(90)),
-    p99: round(at(99)),
-    max: round(sorted[sorted.length - 1]),
-  };
-}
-
-function table(rows: (string | number)[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
-  return rows
-    .map((r, i) => {
-      const line = r.map((cell, c) => String(cell).padEnd(widths[c])).join(' | ');
-      return i === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}` : line;
-    })
-    .join('\n');
-}
 
 const fmt = (v: number | null | undefined, digits = 1) =>
   v === null || v === undefined || Number.isNaN(v) ? '—' : v.toFixed(digits);
 const mib = (bytes: number | null | undefined) =>
   bytes == null ? null : Number((bytes / 2 ** 20).toFixed(1));
 
-async function waitUntil<T>(
-  what: string,
-  check: () => Promise<T | undefined | false>,
-  timeoutMs: number,
-  intervalMs = 250,
-  describe?: () => Promise<string>,
-): Promise<T> {
-  const deadline = Math.min(Date.now() + timeoutMs, DEADLINE);
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) {
-      const detail = describe ? `\n${await describe()}` : '';
-      throw new Error(
-        `gave up waiting for ${what}${Date.now() > DEADLINE ? ' (BENCH_TIMEOUT_S reached)' : ''}${detail}`,
-      );
-    }
-    await sleep(intervalMs);
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // /proc (Linux).
-
-const CLOCK_TICKS_PER_SECOND = 100;
-
-function procStat(pid: number): string[] | null {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return text.slice(text.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return null;
-  }
-}
-
-function cpuSeconds(pid: number | undefined): number | null {
-  if (!pid) return null;
-  const fields = procStat(pid);
-  return fields ? (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND : null;
-}
-
-/** CPU seconds of a process, its live children and its reaped ones (PostgreSQL and its backends). */
-function withChildren(pid: number | undefined): number | null {
-  if (!pid) return null;
-  const own = procStat(pid);
-  if (!own) return null;
-  let total =
-    (Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) / CLOCK_TICKS_PER_SECOND;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const fields = procStat(Number(entry));
-    if (fields && Number(fields[1]) === pid) total += cpuSeconds(Number(entry)) ?? 0;
-  }
-  return total;
-}
-
-function machineBusySeconds(): number {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
-  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
-  return (ticks.reduce((a, b) => a + b, 0) - ticks[3] - ticks[4]) / CLOCK_TICKS_PER_SECOND;
-}
 
 /** VmRSS and VmHWM (peak RSS) in bytes. */
 function memoryOf(pid: number | undefined): { rss: number; peak: number } | null {
@@ -245,66 +135,8 @@ function metricValue(text: string, name: string): number | null {
 
 type ServiceName = 'coordinator' | 'triggerer';
 
-class ServiceProcess {
-  private child: ChildProcess | null = null;
-  private output = '';
-  private exited: Promise<void> | null = null;
-  url: string | null = null;
-
-  constructor(
-    readonly service: ServiceName,
-    readonly name: string,
-    readonly env: Record<string, string>,
-  ) {}
-
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
-  get running(): boolean {
-    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  tail(lines = 20): string {
-    return this.output.split('\n').slice(-lines).join('\n');
-  }
-
-  async start(timeoutMs = 90_000): Promise<void> {
-    const child = spawn(process.execPath, [CLI, 'serve', this.service], {
-      cwd: REPO_ROOT,
-      env: this.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    this.exited = new Promise((resolve) => child.on('exit', () => resolve()));
-    this.url = await waitForReadyLine(
-      child,
-      this.name,
-      timeoutMs,
-      (chunk) => (this.output = (this.output + chunk).slice(-20_000)),
-      () => this.tail(),
-    );
-  }
-
-  async metrics(): Promise<string> {
-    if (!this.url) return '';
-    try {
-      return await (await fetch(`${this.url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
-    } catch {
-      return '';
-    }
-  }
-
-  async stop(timeoutMs = 30_000): Promise<void> {
-    if (!this.running) return;
-    this.child!.kill('SIGTERM');
-    const timedOut = await Promise.race([this.exited!.then(() => false), sleep(timeoutMs).then(() => true)]);
-    if (timedOut && this.running) {
-      this.child!.kill('SIGKILL');
-      await this.exited;
-    }
-  }
-}
+/** A short tail in errors; a triggerer holding thousands of watches may take a while to stop. */
+const SERVICE_OPTIONS: ServiceProcessOptions = { tailLines: 20, stopTimeoutMs: 30_000 };
 
 // ---------------------------------------------------------------------------------------------
 // The bench.
@@ -393,8 +225,8 @@ class Bench {
   kafka: Kafka | null = null;
   producer: Producer | null = null;
   admin: Admin | null = null;
-  coordinator: ServiceProcess | null = null;
-  triggerer: ServiceProcess | null = null;
+  coordinator: ServiceProcess<ServiceName> | null = null;
+  triggerer: ServiceProcess<ServiceName> | null = null;
   triggererCount = 0;
   serviceEnv: Record<string, string> = {};
   statementsAvailable = false;
@@ -488,12 +320,17 @@ class Bench {
     });
 
     log(`migrate and deploy ${path.relative(REPO_ROOT, DAGS_DIR)} (BENCH_TRIGGERER=1)`);
-    await runNodeScript(CLI, ['migrate'], REPO_ROOT, this.serviceEnv);
-    this.coordinator = new ServiceProcess('coordinator', 'coordinator-1', {
-      ...this.serviceEnv,
-      TRIBUTARY_WORKER_ID: `coordinator-1-${this.id}`,
-      PGAPPNAME: 'coordinator-1',
-    });
+    await runCli(['migrate'], this.serviceEnv);
+    this.coordinator = new ServiceProcess(
+      'coordinator',
+      'coordinator-1',
+      {
+        ...this.serviceEnv,
+        TRIBUTARY_WORKER_ID: `coordinator-1-${this.id}`,
+        PGAPPNAME: 'coordinator-1',
+      },
+      SERVICE_OPTIONS,
+    );
     const t0 = Date.now();
     await Promise.all([this.coordinator.start(), this.startTriggerer()]);
     log(`coordinator and ${this.triggerer!.name} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -520,11 +357,16 @@ class Bench {
     await this.triggerer?.stop();
     this.triggererCount++;
     const name = `triggerer-${this.triggererCount}`;
-    this.triggerer = new ServiceProcess('triggerer', name, {
-      ...this.serviceEnv,
-      TRIBUTARY_WORKER_ID: this.triggererId,
-      PGAPPNAME: name,
-    });
+    this.triggerer = new ServiceProcess(
+      'triggerer',
+      name,
+      {
+        ...this.serviceEnv,
+        TRIBUTARY_WORKER_ID: this.triggererId,
+        PGAPPNAME: name,
+      },
+      SERVICE_OPTIONS,
+    );
     await this.triggerer.start();
   }
 
@@ -534,7 +376,7 @@ class Bench {
     external: number | null;
     lagP99: number | null;
   }> {
-    const text = await this.triggerer!.metrics();
+    const text = await this.triggerer!.metricsOrEmpty();
     return {
       used: metricValue(text, 'tributary_nodejs_heap_size_used_bytes'),
       total: metricValue(text, 'tributary_nodejs_heap_size_total_bytes'),
@@ -550,7 +392,7 @@ class Bench {
       postgres: withChildren(this.infra?.postgres?.pid),
       kafka: cpuSeconds(this.infra?.kafka?.pid),
       bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
-      machine: machineBusySeconds(),
+      machine: machineCpu().busy,
     };
   }
 
@@ -566,7 +408,7 @@ class Bench {
 
   logs(): string {
     return [this.coordinator, this.triggerer]
-      .filter((s): s is ServiceProcess => s !== null)
+      .filter((s): s is ServiceProcess<ServiceName> => s !== null)
       .map((s) => `--- ${s.name} (pid ${s.pid}) ---\n${s.tail(15)}`)
       .join('\n');
   }
@@ -944,8 +786,8 @@ class Bench {
     return {
       flip,
       flipDurationMs: flipAt - flipStart,
-      toFiredMs: stats(firedMs),
-      toSuccessMs: stats(successMs),
+      toFiredMs: stats(firedMs, { digits: 1, withMin: true }),
+      toSuccessMs: stats(successMs, { digits: 1, withMin: true }),
       firedAfterFlipS: Number((lastFired / 1000).toFixed(1)),
       succeededAfterFlipS: lastSuccess === null ? null : Number((lastSuccess / 1000).toFixed(1)),
       firesPerSecond:
