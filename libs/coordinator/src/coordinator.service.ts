@@ -3,8 +3,8 @@ import { EntityManager } from 'typeorm';
 import {
   DagDefinition,
   IllegalTransitionError,
-  ResolvedSensorCheck,
   TriggerSpec,
+  describeSensorCheck,
   TaskDefinition,
   TaskInstanceEvent,
   TaskInstanceState,
@@ -450,13 +450,17 @@ export class CoordinatorService {
   /** The open trigger and the pending sensor timers of a TI's try: nothing waits any more. */
   private async forgetSensorWait(em: EntityManager, ti: Pick<TiRow, 'id' | 'try_number'>): Promise<void> {
     await em.query(`DELETE FROM triggers WHERE ti_id = $1 AND fired_at IS NULL`, [ti.id]);
+    await this.dropSensorTimers(em, ti);
+  }
+
+  /** The try's timeout and next-check timers (keys `ti:<id>:<try>:...`; a retry's key has no suffix). */
+  private async dropSensorTimers(em: EntityManager, ti: Pick<TiRow, 'id' | 'try_number'>): Promise<void> {
     await em.query(`DELETE FROM timers WHERE timer_key LIKE $1`, [`ti:${ti.id}:${ti.try_number}:%`]);
   }
 
   private async applyTriggerFired(em: EntityManager, p: TriggerFiredPayload): Promise<void> {
     const locked = await this.lockDag(em, p.dagId);
     const now = this.clock.now();
-    await em.query(`UPDATE triggers SET fired_at = COALESCE(fired_at, $2) WHERE id = $1`, [p.triggerId, now]);
     const [ti] = await em.query(
       `SELECT ti.id, ti.task_id, ti.state, ti.try_number, ti.continues_try, ti.tries_before_clear,
               r.id AS run_pk, r.run_id, r.logical_date, r.data_interval_start, r.data_interval_end
@@ -493,7 +497,7 @@ export class CoordinatorService {
       );
       for (const asset of task?.outlets ?? []) await this.publishAssetEvent(em, def, ti, asset, now);
     }
-    await em.query(`DELETE FROM timers WHERE timer_key LIKE $1`, [`ti:${ti.id}:${ti.try_number}:%`]);
+    await this.dropSensorTimers(em, ti);
     await this.advanceDag(em, locked, ti.run_pk);
   }
 
@@ -720,8 +724,8 @@ export class CoordinatorService {
       poke: {
         pokeInterval: sensor.pokeInterval,
         exponentialBackoff: sensor.exponentialBackoff,
-        ...(sensor.maxPokeInterval !== undefined ? { maxPokeInterval: sensor.maxPokeInterval } : {}),
-        ...(sensor.timeout !== undefined ? { timeout: sensor.timeout } : {}),
+        maxPokeInterval: sensor.maxPokeInterval,
+        timeout: sensor.timeout,
       },
       dagId: run.dag_id,
       runId: run.run_id,
@@ -740,7 +744,7 @@ export class CoordinatorService {
         ti.id,
         ti.try_number,
         now,
-        `deferred to the triggerer (trigger ${trigger.id}): ${describeCheck(check)}`,
+        `deferred to the triggerer (trigger ${trigger.id}): ${describeSensorCheck(check)}`,
       ],
     );
     const payload: TriggerPayload = {
@@ -867,26 +871,6 @@ const SENSOR_WAITING_STATES: ReadonlySet<TaskInstanceState> = new Set([
 
 /** Columns a clear or rerun resets so the next try of a sensor starts from scratch. */
 const RESET_SENSOR = 'sensor_deadline = NULL, sensor_checks = 0, trigger_result = NULL';
-
-/** A check in words, for the TI's log. */
-function describeCheck(check: ResolvedSensorCheck): string {
-  switch (check.family) {
-    case 'file':
-      return `file ${check.path}`;
-    case 'http':
-      return `${check.method} ${check.url} answering ${check.expectStatus.join('/')}`;
-    case 'external_task':
-      return `${check.dagId}${check.taskId ? `.${check.taskId}` : ''} for ${check.logicalDate} to be ${check.allowedStates.join(' or ')}`;
-    case 'asset':
-      return `an event of asset ${check.asset} for partition ${check.partition}`;
-    case 'kafka_offset':
-      return check.consumerGroup !== undefined
-        ? `consumer group ${check.consumerGroup} to have no lag on ${check.topic}`
-        : `every partition of ${check.topic} to reach offset ${check.minOffset}`;
-    case 'predicate':
-      return 'a predicate';
-  }
-}
 
 /** A DAG row held under `FOR UPDATE`: its definition and whether ready TIs wait for a slot. */
 interface LockedDag {

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import * as os from 'os';
 import {
   TaskDefinition,
   describeDuration,
@@ -16,7 +15,13 @@ import {
   enqueueOutbox,
   envelope,
 } from '@tributary/messaging';
-import { Database, queryRows } from '@tributary/persistence';
+import {
+  Database,
+  heartbeatWorker,
+  markWorkerStopped,
+  queryRows,
+  registerWorker,
+} from '@tributary/persistence';
 import {
   CLOCK,
   Clock,
@@ -122,28 +127,18 @@ export class ExecutorService {
   }
 
   async register(): Promise<void> {
-    const now = this.clock.now();
-    await this.db.manager.query(
-      `INSERT INTO workers (worker_id, kind, hostname, slots, started_at, heartbeat_at) VALUES ($1, 'executor', $2, $3, $4, $4)
-       ON CONFLICT (worker_id) DO UPDATE SET slots = $3, started_at = $4, heartbeat_at = $4, stopped_at = NULL`,
-      [this.workerId, os.hostname(), this.options.executorSlots, now],
-    );
+    const worker = { workerId: this.workerId, kind: 'executor', slots: this.options.executorSlots } as const;
+    await registerWorker(this.db, worker, this.clock.now());
   }
 
   async heartbeat(): Promise<void> {
-    await this.db.manager.query(`UPDATE workers SET heartbeat_at = $2 WHERE worker_id = $1`, [
-      this.workerId,
-      this.clock.now(),
-    ]);
+    await heartbeatWorker(this.db, this.workerId, this.clock.now());
   }
 
   /** Waits for running tasks, then marks this worker stopped (its TIs are no longer its). */
   async shutdown(): Promise<void> {
     await this.whenIdle();
-    await this.db.manager.query(`UPDATE workers SET stopped_at = $2 WHERE worker_id = $1`, [
-      this.workerId,
-      this.clock.now(),
-    ]);
+    await markWorkerStopped(this.db, this.workerId, this.clock.now());
   }
 
   whenIdle(): Promise<void> {

@@ -2,3 +2,4 @@ export * from './database';
 export * from './entities';
 export * from './migrations';
 export * from './pglite/pglite-pg-driver';
+export * from './workers';

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import * as os from 'os';
 import { TriggerSpec, pokeDelayMs } from '@tributary/domain';
 import {
   OutboxRelay,
@@ -10,7 +9,13 @@ import {
   enqueueOutbox,
   envelope,
 } from '@tributary/messaging';
-import { Database, queryRows } from '@tributary/persistence';
+import {
+  Database,
+  heartbeatWorker,
+  markWorkerStopped,
+  queryRows,
+  registerWorker,
+} from '@tributary/persistence';
 import {
   CLOCK,
   Clock,
@@ -81,12 +86,8 @@ export class TriggererService {
   }
 
   async register(): Promise<void> {
-    const now = this.clock.now();
-    await this.db.manager.query(
-      `INSERT INTO workers (worker_id, kind, hostname, slots, started_at, heartbeat_at) VALUES ($1, 'triggerer', $2, $3, $4, $4)
-       ON CONFLICT (worker_id) DO UPDATE SET kind = 'triggerer', slots = $3, started_at = $4, heartbeat_at = $4, stopped_at = NULL`,
-      [this.workerId, os.hostname(), this.capacity, now],
-    );
+    const worker = { workerId: this.workerId, kind: 'triggerer', slots: this.capacity } as const;
+    await registerWorker(this.db, worker, this.clock.now());
   }
 
   /** The fast path: a new trigger's message. Claims it unless another live triggerer holds it. */
@@ -96,8 +97,7 @@ export class TriggererService {
     const rows = await queryRows<TriggerRow>(
       this.db.manager,
       `UPDATE triggers t SET lease_owner = $1
-       WHERE t.id = $2 AND t.fired_at IS NULL AND (t.lease_owner IS NULL OR t.lease_owner = $1 OR NOT EXISTS (
-         SELECT 1 FROM workers w WHERE w.worker_id = t.lease_owner AND w.stopped_at IS NULL AND w.heartbeat_at >= $3))
+       WHERE t.id = $2 AND t.fired_at IS NULL AND (t.lease_owner = $1 OR ${leaseIsFree('$3')})
        RETURNING t.id, t.ti_id, t.try_number, t.spec`,
       [this.workerId, event.payload.triggerId, this.livenessCutoff()],
     );
@@ -111,20 +111,15 @@ export class TriggererService {
    */
   async tick(): Promise<number> {
     if (this.stopping) return 0;
-    await this.db.manager.query(`UPDATE workers SET heartbeat_at = $2 WHERE worker_id = $1`, [
-      this.workerId,
-      this.clock.now(),
-    ]);
+    await heartbeatWorker(this.db, this.workerId, this.clock.now());
     await this.dropLostWatches();
     const room = this.capacity - this.watches.size;
     if (room <= 0) return 0;
     const adopted = await queryRows<TriggerRow>(
       this.db.manager,
       `UPDATE triggers SET lease_owner = $1 WHERE id IN (
-         SELECT t.id FROM triggers t LEFT JOIN workers w ON w.worker_id = t.lease_owner
-         WHERE t.fired_at IS NULL AND (t.lease_owner IS NULL OR w.worker_id IS NULL OR w.stopped_at IS NOT NULL
-           OR w.heartbeat_at < $2)
-         ORDER BY t.id LIMIT $3 FOR UPDATE OF t SKIP LOCKED)
+         SELECT t.id FROM triggers t WHERE t.fired_at IS NULL AND ${leaseIsFree('$2')}
+         ORDER BY t.id LIMIT $3 FOR UPDATE SKIP LOCKED)
        RETURNING id, ti_id, try_number, spec`,
       [this.workerId, this.livenessCutoff(), room],
     );
@@ -142,10 +137,7 @@ export class TriggererService {
       `UPDATE triggers SET lease_owner = NULL WHERE lease_owner = $1 AND fired_at IS NULL`,
       [this.workerId],
     );
-    await this.db.manager.query(`UPDATE workers SET stopped_at = $2 WHERE worker_id = $1`, [
-      this.workerId,
-      this.clock.now(),
-    ]);
+    await markWorkerStopped(this.db, this.workerId, this.clock.now());
   }
 
   /** For crash tests: stops watching without a word to the database, as a killed process would. */
@@ -277,6 +269,15 @@ export class TriggererService {
       this.relay.kick();
     }
   }
+}
+
+/**
+ * SQL: the trigger row `t` is leased to nobody, or to a triggerer that stopped or whose last
+ * heartbeat is older than the cutoff (the parameter named). A lease lasts as long as its owner's heartbeat.
+ */
+function leaseIsFree(cutoffParam: string): string {
+  return `(t.lease_owner IS NULL OR NOT EXISTS (SELECT 1 FROM workers w WHERE w.worker_id = t.lease_owner
+    AND w.stopped_at IS NULL AND w.heartbeat_at >= ${cutoffParam}))`;
 }
 
 /** Resolves after `ms`, or at once when the signal aborts. */

@@ -1,5 +1,5 @@
+import type { SensorDefinition } from '../dag/dag-definition';
 import { durationMs } from '../time/duration';
-import { DurationInput } from '../time/duration';
 import {
   AssetSensorSpec,
   ExternalTaskSensorSpec,
@@ -22,15 +22,16 @@ export type ResolvedSensorCheck =
   | ({ family: 'kafka_offset' } & KafkaOffsetSensorSpec)
   | { family: 'predicate' };
 
+/** How often a sensor looks, and for how long: the part of its definition that paces checks. */
+export type SensorPoke = Pick<
+  SensorDefinition,
+  'pokeInterval' | 'exponentialBackoff' | 'maxPokeInterval' | 'timeout'
+>;
+
 /** What a `triggers` row holds for a deferred sensor: the rendered check and how often to look. */
 export interface TriggerSpec {
   check: ResolvedSensorCheck;
-  poke: {
-    pokeInterval: DurationInput;
-    exponentialBackoff: boolean;
-    maxPokeInterval?: DurationInput;
-    timeout?: DurationInput;
-  };
+  poke: SensorPoke;
   dagId: string;
   runId: string;
   taskId: string;
@@ -75,15 +76,7 @@ export function resolveSensorCheck(
 }
 
 /** How long a sensor waits before its next check, after `checksDone` checks (1 after the first). */
-export function pokeDelayMs(
-  sensor: {
-    pokeInterval: DurationInput;
-    exponentialBackoff: boolean;
-    maxPokeInterval?: DurationInput;
-    timeout?: DurationInput;
-  },
-  checksDone: number,
-): number {
+export function pokeDelayMs(sensor: SensorPoke, checksDone: number): number {
   const base = durationMs(sensor.pokeInterval);
   if (!sensor.exponentialBackoff) return base;
   const cap =
@@ -94,4 +87,24 @@ export function pokeDelayMs(
         : Number.MAX_SAFE_INTEGER;
   const exponent = Math.min(Math.max(checksDone - 1, 0), 40);
   return Math.min(base * 2 ** exponent, Math.max(cap, base));
+}
+
+/** A check in words, for logs: what the sensor waits for. */
+export function describeSensorCheck(check: ResolvedSensorCheck): string {
+  switch (check.family) {
+    case 'file':
+      return `file ${check.path}`;
+    case 'http':
+      return `${check.method} ${check.url} answering ${check.expectStatus.join('/')}`;
+    case 'external_task':
+      return `${check.dagId}${check.taskId ? `.${check.taskId}` : ''} for ${check.logicalDate} to be ${check.allowedStates.join(' or ')}`;
+    case 'asset':
+      return `an event of asset ${check.asset} for partition ${check.partition}`;
+    case 'kafka_offset':
+      return check.consumerGroup !== undefined
+        ? `consumer group ${check.consumerGroup} to have no lag on ${check.topic}`
+        : `every partition of ${check.topic} to reach offset ${check.minOffset}`;
+    case 'predicate':
+      return 'a predicate';
+  }
 }
