@@ -21,7 +21,8 @@
  * database, topics, files and processes.
  */
 import { spawnSync } from 'child_process';
-import { randomBytes, randomUUID } from 'crypto';
+import { randomBytes } from 'crypto';
+import { envelope } from '@tributary/messaging';
 import { existsSync, promises as fs, readFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -509,13 +510,9 @@ class Bench {
         acks: -1,
         messages: Array.from({ length: RUNS }, (_, i) => ({
           key: dagId,
-          value: JSON.stringify({
-            eventId: randomUUID(),
-            type: 'run.requested',
-            version: 1,
-            occurredAt: new Date().toISOString(),
-            payload: { dagId, runType: 'external', runId: runIdOf(family, i) },
-          }),
+          value: JSON.stringify(
+            envelope('run.requested', { dagId, runType: 'external', runId: runIdOf(family, i) }, new Date()),
+          ),
         })),
       });
       const producedMs = Date.now() - t0;

@@ -1,7 +1,7 @@
 // Crashes and restarts in distributed mode, on a broker of this file's own (it is restarted):
 // kill -9 of an executor mid-task, a coordinator killed and replaced mid-run, the Kafka broker
 // restarted under load. Every run completes; every TI ends with exactly one successful try.
-import { randomUUID } from 'crypto';
+import { envelope } from '@tributary/messaging';
 import { readFileSync } from 'fs';
 import * as path from 'path';
 import { Kafka, Partitioners, Producer, logLevel } from 'kafkajs';
@@ -54,13 +54,9 @@ describe('distributed mode under crashes and restarts', () => {
       messages: [
         {
           key: dagId,
-          value: JSON.stringify({
-            eventId: randomUUID(),
-            type: 'run.requested',
-            version: 1,
-            occurredAt: new Date().toISOString(),
-            payload: { dagId, runType: 'external', runId, conf },
-          }),
+          value: JSON.stringify(
+            envelope('run.requested', { dagId, runType: 'external', runId, conf }, new Date()),
+          ),
         },
       ],
     });

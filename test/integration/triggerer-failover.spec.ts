@@ -2,7 +2,8 @@
 // PostgreSQL: two triggerers share the deferred sensors of a run; one is killed with kill -9 and the
 // other adopts all of its triggers once its heartbeat is stale; one is stopped gracefully and hands
 // its triggers back at once; a trigger that fires twice changes nothing the second time.
-import { randomBytes, randomUUID } from 'crypto';
+import { randomBytes } from 'crypto';
+import { envelope } from '@tributary/messaging';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
@@ -93,13 +94,9 @@ describe('triggerer failover (real processes, Kafka and PostgreSQL)', () => {
       messages: [
         {
           key: dagId,
-          value: JSON.stringify({
-            eventId: randomUUID(),
-            type: 'run.requested',
-            version: 1,
-            occurredAt: new Date().toISOString(),
-            payload: { dagId, runType: 'external', runId, conf: {} },
-          }),
+          value: JSON.stringify(
+            envelope('run.requested', { dagId, runType: 'external', runId, conf: {} }, new Date()),
+          ),
         },
       ],
     });
@@ -357,30 +354,29 @@ describe('triggerer failover (real processes, Kafka and PostgreSQL)', () => {
     expect(triesBefore).toHaveLength(1);
 
     // A late fire from a triggerer that lost the lease: a new eventId, same TI and try, outcome failed.
-    const eventId = randomUUID();
+    const secondFire = envelope(
+      'trigger.fired',
+      {
+        triggerId: String(target.trigger_id),
+        tiId: String(target.ti_id),
+        dagId: FAILOVER_DAG,
+        runId,
+        taskId: target.task_id,
+        tryNumber: target.try_number,
+        outcome: 'failed',
+        message: 'a late, second fire of the same trigger',
+        triggerer: 'triggerer-that-lost-its-lease',
+      },
+      new Date(),
+    );
+    const eventId = secondFire.eventId;
     await producer.send({
       topic: cluster.topic('trigger.events'),
       acks: -1,
       messages: [
         {
           key: String(target.ti_id),
-          value: JSON.stringify({
-            eventId,
-            type: 'trigger.fired',
-            version: 1,
-            occurredAt: new Date().toISOString(),
-            payload: {
-              triggerId: String(target.trigger_id),
-              tiId: String(target.ti_id),
-              dagId: FAILOVER_DAG,
-              runId,
-              taskId: target.task_id,
-              tryNumber: target.try_number,
-              outcome: 'failed',
-              message: 'a late, second fire of the same trigger',
-              triggerer: 'triggerer-that-lost-its-lease',
-            },
-          }),
+          value: JSON.stringify(secondFire),
         },
       ],
     });
