@@ -16,6 +16,8 @@ import {
   evaluateTriggerRule,
   isTerminalTaskInstanceState,
   pokeDelayMs,
+  describeRunDeadline,
+  runDeadlineAt,
   resolveSensorCheck,
   retryPolicyFrom,
   topologicalOrder,
@@ -36,8 +38,11 @@ import {
   TriggerPayload,
   enqueueOutbox,
   envelope,
+  raiseAlert,
   recordProcessedEvent,
+  recoverAlerts,
 } from '@tributary/messaging';
+import { inputAssetsOf, inputFreshness } from '@tributary/assets';
 import { Database, queryRows } from '@tributary/persistence';
 import {
   CLOCK,
@@ -123,7 +128,8 @@ export class CoordinatorService {
     for (;;) {
       const handled = await this.db.transaction(async (em) => {
         const due: { id: string; kind: string; payload: Record<string, unknown> }[] = await em.query(
-          `SELECT id, kind, payload FROM timers WHERE due_at <= $1 ORDER BY due_at, id LIMIT 50 FOR UPDATE SKIP LOCKED`,
+          `SELECT id, kind, payload FROM timers WHERE owner = 'coordinator' AND due_at <= $1
+           ORDER BY due_at, id LIMIT 50 FOR UPDATE SKIP LOCKED`,
           [this.clock.now()],
         );
         for (const timer of due) {
@@ -142,7 +148,7 @@ export class CoordinatorService {
 
   /** The earliest timer, so a simulated clock knows where to jump next. */
   async nextTimerDue(): Promise<Date | null> {
-    const [row] = await this.db.manager.query(`SELECT min(due_at) AS due FROM timers`);
+    const [row] = await this.db.manager.query(`SELECT min(due_at) AS due FROM timers WHERE owner = 'coordinator'`);
     return row?.due ?? null;
   }
 
@@ -263,6 +269,14 @@ export class CoordinatorService {
         `INSERT INTO run_asset_events (run_pk, asset_event_id)
          SELECT $1, id FROM asset_events WHERE event_id = ANY($2::text[]) ON CONFLICT DO NOTHING`,
         [runPk, p.triggeringAssetEventIds],
+      );
+    }
+    if (def.deadline) {
+      const due = runDeadlineAt(def.deadline, logicalDate, now, def.timezone);
+      await em.query(
+        `INSERT INTO timers (kind, timer_key, due_at, payload, created_at) VALUES ('run_deadline', $1, $2, $3, $4)
+         ON CONFLICT (timer_key) DO NOTHING`,
+        [`run:${runPk}:deadline`, due, { runPk }, now],
       );
     }
     await this.advanceDag(em, { def, slotStarved: dag.slot_starved }, runPk);
@@ -405,6 +419,7 @@ export class CoordinatorService {
    * scheduled again), or a sensor's timeout passes. Each acts only on the try it was set for.
    */
   private async fireTimer(em: EntityManager, kind: string, payload: Record<string, unknown>): Promise<void> {
+    if (kind === 'run_deadline') return this.judgeRunDeadline(em, String(payload.runPk));
     if (!['retry', 'reschedule', 'sensor_timeout'].includes(kind)) return;
     const [ti] = await em.query(`SELECT dag_id FROM task_instances WHERE id = $1`, [payload.tiId]);
     if (!ti) return;
@@ -428,6 +443,34 @@ export class CoordinatorService {
       return;
     }
     await this.advanceDag(em, locked, row.run_pk);
+  }
+
+  /** A run's deadline passed: if it is not done, alert once (its success later recovers it). */
+  private async judgeRunDeadline(em: EntityManager, runPk: string): Promise<void> {
+    const [run] = await em.query(
+      `SELECT r.run_id, r.dag_id, r.state, r.logical_date, r.queued_at, d.definition FROM dag_runs r
+       JOIN dags d ON d.dag_id = r.dag_id WHERE r.id = $1`,
+      [runPk],
+    );
+    if (!run || run.state === 'success') return;
+    const def: DagDefinition = run.definition;
+    if (!def.deadline) return;
+    const deadline = runDeadlineAt(def.deadline, new Date(run.logical_date), new Date(run.queued_at), def.timezone);
+    await raiseAlert(
+      em,
+      this.topics,
+      {
+        kind: 'run_deadline_missed',
+        subject: runDeadlineSubject(run.dag_id, run.run_id),
+        severity: 'critical',
+        message: `${run.dag_id} run ${run.run_id} is not done by its deadline (${describeRunDeadline(def.deadline, def.timezone)}): it is ${run.state}`,
+        dagId: run.dag_id,
+        runId: run.run_id,
+        deadline,
+        details: { deadline: def.deadline, state: run.state, logicalDate: new Date(run.logical_date).toISOString() },
+      },
+      this.clock.now(),
+    );
   }
 
   /**
@@ -587,12 +630,22 @@ export class CoordinatorService {
     );
     const free = def.maxActiveRuns - running;
     if (free <= 0) return 0;
-    const [, started] = await em.query(
+    const now = this.clock.now();
+    const started = await queryRows<{ id: string; logical_date: Date }>(
+      em,
       `UPDATE dag_runs SET state = 'running', started_at = $3 WHERE id IN (
-         SELECT id FROM dag_runs WHERE dag_id = $1 AND state = 'queued' ORDER BY logical_date, id LIMIT $2)`,
-      [def.dagId, free, this.clock.now()],
+         SELECT id FROM dag_runs WHERE dag_id = $1 AND state = 'queued' ORDER BY logical_date, id LIMIT $2)
+       RETURNING id, logical_date`,
+      [def.dagId, free, now],
     );
-    return started;
+    // Consumers see how their inputs stood against their contracts when the run started.
+    if (inputAssetsOf(def).length > 0) {
+      for (const run of started) {
+        const inputs = await inputFreshness(em, def, new Date(run.logical_date), now);
+        await em.query(`UPDATE dag_runs SET input_freshness = $2 WHERE id = $1`, [run.id, JSON.stringify(inputs)]);
+      }
+    }
+    return started.length;
   }
 
   private async evaluateRun(
@@ -633,6 +686,15 @@ export class CoordinatorService {
       transitionRun('running', failed ? 'fail' : 'succeed'),
       now,
     ]);
+    if (!failed && def.deadline) {
+      await recoverAlerts(
+        em,
+        this.topics,
+        { kind: 'run_deadline_missed', subject: runDeadlineSubject(def.dagId, run.run_id) },
+        `${def.dagId} run ${run.run_id} is done (${describeRunDeadline(def.deadline, def.timezone)})`,
+        now,
+      );
+    }
     return { slots, finished: true, waitingForSlot };
   }
 
@@ -835,6 +897,14 @@ export class CoordinatorService {
             ...(ti.data_interval_end ? { dataIntervalEnd: ti.data_interval_end.toISOString() } : {}),
           },
           source: { dagId: def.dagId, runId: ti.run_id, taskId: ti.task_id, tryNumber: ti.try_number },
+          ...(ti.data_interval_start && ti.data_interval_end
+            ? {
+                dataInterval: {
+                  start: ti.data_interval_start.toISOString(),
+                  end: ti.data_interval_end.toISOString(),
+                },
+              }
+            : {}),
         },
         now,
       ),
@@ -860,6 +930,8 @@ export class CoordinatorService {
     return run;
   }
 }
+
+const runDeadlineSubject = (dagId: string, runId: string) => `run:${dagId}:${runId}`;
 
 /** States in which a sensor's try still waits, so its timeout applies. */
 const SENSOR_WAITING_STATES: ReadonlySet<TaskInstanceState> = new Set([

@@ -319,6 +319,9 @@ export class ServiceHost implements ServiceProbe {
         return [() => this.app.get(CoordinatorService).tick(), this.config.pollIntervalMs];
       case 'executor':
         return [() => this.app.get(ExecutorService).heartbeat(), this.config.heartbeatIntervalMs];
+      case 'assets':
+        // Freshness deadlines, max-lag windows and asset-schedule fallbacks are timers of this service.
+        return [() => this.app.get(AssetsService).tick(), this.config.pollIntervalMs];
       case 'triggerer':
         // The heartbeat is the lease on its triggers; the same tick adopts orphans.
         return [() => this.app.get(TriggererService).tick(), this.config.heartbeatIntervalMs];

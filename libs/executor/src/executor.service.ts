@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
+  InputFreshness,
   TaskDefinition,
   describeDuration,
   durationMs,
@@ -54,6 +55,7 @@ interface ClaimedTry {
   dataIntervalStart: Date | null;
   dataIntervalEnd: Date | null;
   conf: Record<string, unknown>;
+  inputs: InputFreshness[];
   queuedAt: Date | null;
   startedAt: Date;
   sensorDeadline: Date | null;
@@ -71,6 +73,7 @@ interface ClaimRow {
   data_interval_start: Date | null;
   data_interval_end: Date | null;
   conf: Record<string, unknown> | null;
+  input_freshness: InputFreshness[] | null;
   queued_at: Date | null;
   sensor_deadline: Date | null;
   trigger_result: ClaimedTry['triggerResult'];
@@ -189,7 +192,7 @@ export class ExecutorService {
          FROM dag_runs r
          WHERE ti.id = $1 AND ti.state = 'queued' AND ti.try_number = $2 AND r.id = ti.run_pk
          RETURNING ti.id, ti.dag_id, ti.run_id, ti.task_id, ti.try_number, r.logical_date, r.data_interval_start,
-                   r.data_interval_end, r.conf, ti.queued_at, ti.sensor_deadline, ti.trigger_result`,
+                   r.data_interval_end, r.conf, r.input_freshness, ti.queued_at, ti.sensor_deadline, ti.trigger_result`,
         [tiId, tryNumber, this.workerId, now],
       );
       if (!row) return null;
@@ -207,6 +210,7 @@ export class ExecutorService {
         dataIntervalStart: row.data_interval_start,
         dataIntervalEnd: row.data_interval_end,
         conf: row.conf ?? {},
+        inputs: row.input_freshness ?? [],
         queuedAt: row.queued_at,
         startedAt: now,
         sensorDeadline: row.sensor_deadline,
@@ -283,6 +287,8 @@ export class ExecutorService {
       logicalDate: t.logicalDate,
       dataInterval,
       conf: t.conf,
+      inputs: t.inputs,
+      now: () => this.clock.now(),
       sql: sqlOn(this.db.manager),
       transaction: <T>(work: (sql: SqlQuery) => Promise<T>) => this.db.transaction((em) => work(sqlOn(em))),
     };

@@ -8,3 +8,4 @@ export * from './transport/kafka.transport';
 export * from './transport/transport-server';
 export * from './outbox/outbox';
 export * from './outbox/outbox-relay';
+export * from './outbox/alerts';

@@ -1,4 +1,4 @@
-import { DataInterval } from '@tributary/domain';
+import { DataInterval, InputFreshness } from '@tributary/domain';
 
 export interface TaskLogger {
   debug(message: string, fields?: Record<string, unknown>): void;
@@ -21,6 +21,14 @@ export interface TaskContext {
   dataInterval: DataInterval;
   /** The run's configuration (from a manual trigger, webhook body or Kafka message). */
   conf: Record<string, unknown>;
+  /**
+   * How each input asset (the schedule's assets and the task inlets) stood against its
+   * freshness contract when the run started: status fresh / late / missing / pending, or
+   * complete / incomplete for assets without a contract.
+   */
+  inputs: InputFreshness[];
+  /** The orchestrator's clock (simulated in tests): use it instead of `new Date()` for decisions about time. */
+  now(): Date;
   /** Captured per try and shown with the task instance's logs. */
   log: TaskLogger;
   /** Aborted when the task times out or the executor shuts down. */

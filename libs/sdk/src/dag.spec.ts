@@ -106,6 +106,7 @@ describe('dag() authoring', () => {
     expect(assets(a)).toEqual({
       kind: 'assets',
       partitioned: false,
+      events: 'batched',
       condition: { kind: 'asset', name: 'a' },
     });
   });

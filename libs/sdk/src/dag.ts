@@ -8,6 +8,7 @@ import {
   FileSensorSpec,
   HttpSensorSpec,
   KafkaOffsetSensorSpec,
+  RunDeadlineDefinition,
   ScheduleDefinition,
   SensorFamily,
   validateDag,
@@ -45,6 +46,12 @@ export interface DagOptions {
    * this environment variable on the API process; it never goes in code.
    */
   webhook?: { secretEnv: string };
+  /**
+   * When each run must be done: `{ by: '05:45', timezone }` on the day after its logical date
+   * (`offsetDays` changes that), or `{ maxDuration: '2h' }` after it was queued. A run not done
+   * by then raises one alert on `tributary.alerts`; finishing later raises one recovery.
+   */
+  deadline?: RunDeadlineDefinition;
 }
 
 export interface FileSensorOptions extends FileSensorSpec {
@@ -233,6 +240,7 @@ export class Dag {
       tasks: this.taskList.map((t) => t.toDefinition(o.defaults)),
       assets: [...assets.values()],
       ...(o.webhook ? { webhook: { secretEnv: o.webhook.secretEnv } } : {}),
+      ...(o.deadline ? { deadline: o.deadline } : {}),
     };
   }
 

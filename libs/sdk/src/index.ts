@@ -4,4 +4,4 @@ export * from './schedules';
 export * from './context';
 export * from './task';
 export * from './dag';
-export type { TriggerRule, SensorMode, DagDefinition, DagProblem } from '@tributary/domain';
+export type { TriggerRule, SensorMode, DagDefinition, DagProblem, InputFreshness } from '@tributary/domain';

@@ -1,4 +1,5 @@
 import {
+  AssetEventMode,
   AssetScheduleFallback,
   DateInput,
   DurationInput,
@@ -27,6 +28,11 @@ export function every(duration: DurationInput, options: { anchor?: DateInput } =
 export interface AssetScheduleOptions {
   /** Start a run for logical date D only when every input has an event for partition D. */
   partitioned?: boolean;
+  /**
+   * Non-partitioned schedules: 'batched' (default: one run takes every event queued since the
+   * last run) or 'per_event' (one run per event; with and(), per set of one event per input).
+   */
+  events?: AssetEventMode;
   /** At a wall-clock deadline, if inputs are not all fresh: 'alert', or 'run' anyway. */
   fallback?: AssetScheduleFallback;
 }
@@ -37,6 +43,8 @@ export function assets(condition: AssetLike, options: AssetScheduleOptions = {})
     kind: 'assets',
     condition: toAssetCondition(condition),
     partitioned: options.partitioned ?? false,
+    // Stated on every non-partitioned schedule, so listings say how events become runs.
+    ...(options.partitioned ? (options.events ? { events: options.events } : {}) : { events: options.events ?? 'batched' }),
     ...(options.fallback ? { fallback: options.fallback } : {}),
   };
 }

@@ -158,6 +158,7 @@ export class StandaloneOrchestrator {
     await this.triggerer.tick();
     await this.scheduler.tick();
     await this.coordinator.tick();
+    await this.assets.tick();
   }
 
   /** Waits until no message is in flight, no outbox row is waiting and no task is running. */
@@ -188,7 +189,11 @@ export class StandaloneOrchestrator {
       await this.tick();
       await this.settle();
       onStep?.(clock.now());
-      const due = [await this.scheduler.nextDue(), await this.coordinator.nextTimerDue()]
+      const due = [
+        await this.scheduler.nextDue(),
+        await this.coordinator.nextTimerDue(),
+        await this.assets.nextTimerDue(),
+      ]
         .filter((d): d is Date => d !== null)
         .reduce<Date | null>((min, d) => (min === null || d < min ? d : min), null);
       const now = clock.now().getTime();
@@ -251,7 +256,7 @@ export class StandaloneOrchestrator {
     };
     this.timers.push(
       setInterval(
-        guarded(() => Promise.all([this.scheduler.tick(), this.coordinator.tick()])),
+        guarded(() => Promise.all([this.scheduler.tick(), this.coordinator.tick(), this.assets.tick()])),
         pollMs,
       ),
     );

@@ -13,7 +13,7 @@ export type DateInput = Date | string;
 export type ScheduleDefinition =
   | { kind: 'cron'; expression: string; timezone?: string }
   | { kind: 'interval'; every: DurationInput; anchor?: DateInput }
-  | { kind: 'assets'; condition: AssetCondition; partitioned: boolean; fallback?: AssetScheduleFallback }
+  | AssetScheduleDefinition
   | TopicScheduleDefinition
   | { kind: 'none' };
 
@@ -40,6 +40,24 @@ export interface TopicScheduleDefinition {
 /** Signed webhooks may trigger this DAG: the secret is read from this environment variable on the API. */
 export interface WebhookDefinition {
   secretEnv: string;
+}
+
+/**
+ * How a non-partitioned asset schedule turns events into runs: `batched` (one run takes every
+ * event queued since the last run) or `per_event` (one run per event; with and(), the oldest
+ * queued event of each input makes one run). Partitioned schedules run once per partition.
+ */
+export const ASSET_EVENT_MODES = ['batched', 'per_event'] as const;
+export type AssetEventMode = (typeof ASSET_EVENT_MODES)[number];
+
+export interface AssetScheduleDefinition {
+  kind: 'assets';
+  condition: AssetCondition;
+  /** A run for logical date D starts when every input is complete for partition D. */
+  partitioned: boolean;
+  /** Non-partitioned only; the SDK always states it (default 'batched'). */
+  events?: AssetEventMode;
+  fallback?: AssetScheduleFallback;
 }
 
 /** On an asset-scheduled DAG: at this wall-clock deadline, if inputs are not all fresh, alert or run anyway. */
@@ -116,6 +134,18 @@ export interface AssetDefinition {
   freshness?: AssetFreshnessDefinition;
 }
 
+/**
+ * A run's deadline, the consumer-side twin of a freshness contract: the run for logical date D
+ * must be done by `by` (wall clock, in timezone) on D+offsetDays (default 1), or within
+ * `maxDuration` of being queued. Missing it raises one alert; finishing later, one recovery.
+ */
+export interface RunDeadlineDefinition {
+  by?: string;
+  timezone?: string;
+  offsetDays?: number;
+  maxDuration?: DurationInput;
+}
+
 export interface DagDefinition {
   dagId: string;
   description?: string;
@@ -135,6 +165,7 @@ export interface DagDefinition {
   /** Assets this DAG declares (e.g. with freshness contracts), beyond those named by tasks. */
   assets: AssetDefinition[];
   webhook?: WebhookDefinition;
+  deadline?: RunDeadlineDefinition;
 }
 
 export const DAG_DEFAULTS = {

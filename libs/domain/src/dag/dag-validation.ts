@@ -1,4 +1,6 @@
 import { AssetCondition, assetNamesIn } from '../assets/asset-condition';
+import { freshnessContractProblems } from '../assets/freshness';
+import { runDeadlineProblems } from '../assets/run-deadline';
 import { cronProblem } from '../cron/cron-expression';
 import { closestMatch } from '../text/suggest';
 import { parseDateInput } from '../time/date-input';
@@ -9,7 +11,7 @@ import { SENSOR_FAMILIES, SensorFamily } from '../sensors/sensor-spec';
 import { templateProblem } from '../sensors/sensor-templates';
 import { RUN_STATES } from '../state/run-state';
 import { TASK_INSTANCE_STATES } from '../state/task-instance-state';
-import { DagDefinition, SENSOR_MODES, TASK_KINDS, TaskDefinition } from './dag-definition';
+import { ASSET_EVENT_MODES, DagDefinition, SENSOR_MODES, TASK_KINDS, TaskDefinition } from './dag-definition';
 
 /** One thing wrong with a DAG: where (DAG, task, field) and a message that says the fix. */
 export interface DagProblem {
@@ -74,7 +76,13 @@ export function validateDag(dag: DagDefinition): DagProblem[] {
     validateTasks(dag.tasks, add);
   }
 
-  for (const asset of dag.assets ?? []) validateAssetName(asset.name, 'assets', add);
+  for (const asset of dag.assets ?? []) {
+    validateAssetName(asset.name, 'assets', add);
+    if (asset.freshness !== undefined) {
+      for (const p of freshnessContractProblems(asset.freshness)) add(`assets.${asset.name}.${p.field}`, p.message);
+    }
+  }
+  if (dag.deadline !== undefined) for (const p of runDeadlineProblems(dag.deadline)) add(p.field, p.message);
   if (
     dag.webhook !== undefined &&
     !(typeof dag.webhook.secretEnv === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(dag.webhook.secretEnv))
@@ -144,6 +152,15 @@ function validateSchedule(dag: DagDefinition, zone: string, add: AddProblem): vo
         add(
           'schedule',
           'an and()/or() with no assets can never be met; give it at least one asset or remove it',
+        );
+      }
+      if (schedule.events !== undefined && !(ASSET_EVENT_MODES as readonly string[]).includes(schedule.events)) {
+        add('schedule.events', `unknown events mode '${schedule.events}'; use 'batched' or 'per_event'`);
+      }
+      if (schedule.partitioned && schedule.events === 'per_event') {
+        add(
+          'schedule.events',
+          "a partitioned schedule runs once per partition; per_event applies to non-partitioned schedules only",
         );
       }
       if (schedule.fallback) {

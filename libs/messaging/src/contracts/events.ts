@@ -125,6 +125,11 @@ export class AssetEventSource {
   @IsInt() @Min(1) tryNumber!: number;
 }
 
+export class DataIntervalField {
+  @IsISO8601({ strict: true }, { message: 'start must be an ISO-8601 instant' }) start!: string;
+  @IsISO8601({ strict: true }, { message: 'end must be an ISO-8601 instant' }) end!: string;
+}
+
 /** `tributary.asset.events` v1: "asset X was updated", optionally for a partition. Keyed by asset. */
 export class AssetEventPayload {
   @IsString() @Matches(/^\S{1,1000}$/, { message: 'asset must be a name without spaces' }) asset!: string;
@@ -132,22 +137,45 @@ export class AssetEventPayload {
   @IsOptional() @IsString() @IsNotEmpty() partition?: string;
   @IsOptional() @IsObject() metadata?: Record<string, unknown>;
   @IsOptional() @ValidateNested() @Type(() => AssetEventSource) source?: AssetEventSource;
+  /**
+   * The span of data the event covers. Pieces shorter than 20 hours (an hourly run's hour)
+   * complete a day partition together once they cover it; without it, the event completes
+   * the partition it names.
+   */
+  @IsOptional() @ValidateNested() @Type(() => DataIntervalField) dataInterval?: DataIntervalField;
 }
 
 export class AssetEventEvent extends Envelope<AssetEventPayload> {
   @ValidateNested() @Type(() => AssetEventPayload) declare payload: AssetEventPayload;
 }
 
-/** `tributary.alerts` v1. Keyed by the alert's subject (DAG or asset). */
+export const ALERT_KINDS = ['freshness_missed', 'asset_fallback', 'run_deadline_missed'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+export const ALERT_SEVERITIES = ['info', 'warning', 'critical'] as const;
+export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
+
+/**
+ * `tributary.alerts` v1. Keyed by the alert's subject. Each (kind, subject) is raised at most
+ * once and recovered at most once; the recovery repeats the alert's fields with `recovery: true`.
+ */
 export class AlertPayload {
-  @IsString() @IsNotEmpty() kind!: string;
-  @IsIn(['info', 'warning', 'critical']) severity!: 'info' | 'warning' | 'critical';
+  /** Stable across the raise and its recovery. */
+  @IsString() @IsNotEmpty() alertId!: string;
+  @IsIn(ALERT_KINDS) kind!: AlertKind;
+  /** What the alert is about, e.g. 'asset:raw.shipments:2026-04-25' or 'run:analytics:<runId>'. */
+  @IsString() @IsNotEmpty() subject!: string;
+  @IsIn(ALERT_SEVERITIES) severity!: AlertSeverity;
   @IsString() @IsNotEmpty() message!: string;
   @IsOptional() @IsString() dagId?: string;
   @IsOptional() @IsString() runId?: string;
   @IsOptional() @IsString() asset?: string;
-  /** A recovery closes an earlier alert of the same kind and subject. */
-  @IsOptional() @IsBoolean() recovery?: boolean;
+  @IsOptional() @IsString() partition?: string;
+  /** The promise that was missed (ISO-8601). */
+  @IsOptional() @IsISO8601() deadline?: string;
+  @IsISO8601() raisedAt!: string;
+  /** A recovery closes the alert with the same alertId. */
+  @IsBoolean() recovery!: boolean;
+  @IsOptional() @IsISO8601() recoveredAt?: string;
   @IsOptional() @IsObject() details?: Record<string, unknown>;
 }
 

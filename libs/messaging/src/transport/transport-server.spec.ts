@@ -7,7 +7,21 @@ import { TransportServer, isInfrastructureOutage } from './transport-server';
 describe('TransportServer: retries and dead letters', () => {
   const topics = new TopicCatalog();
   const alert = () =>
-    JSON.stringify(envelope('alert', { kind: 'test', severity: 'info', message: 'hello' }, new Date()));
+    JSON.stringify(
+      envelope(
+        'alert',
+        {
+          alertId: '1',
+          kind: 'run_deadline_missed',
+          subject: 'run:d:r',
+          severity: 'info',
+          message: 'hello',
+          raisedAt: new Date().toISOString(),
+          recovery: false,
+        },
+        new Date(),
+      ),
+    );
 
   async function serve(handler: () => Promise<void>) {
     const transport = new InProcessTransport({ redeliveryDelayMs: 1 });
