@@ -62,11 +62,32 @@ export async function inputFreshness(
 ): Promise<InputFreshness[]> {
   const names = inputAssetsOf(def);
   if (names.length === 0) return [];
-  const rows: AssetRow[] = await em.query(`SELECT ${ASSET_COLUMNS} FROM assets WHERE name = ANY($1::text[])`, [names]);
+  const rows: AssetRow[] = await em.query(
+    `SELECT ${ASSET_COLUMNS} FROM assets WHERE name = ANY($1::text[])`,
+    [names],
+  );
   const byName = new Map(rows.map((r) => [r.name, r]));
+  // A run of a non-partitioned asset schedule reads "the latest"; any other run reads its day.
+  const byDay = !(def.schedule.kind === 'assets' && !def.schedule.partitioned);
   const partition = dayPartitionOf(logicalDate, def.timezone);
-  const completed = await completedPartitions(em, names, partition);
-  return names.map((name) => judgeInput(byName.get(name), name, partition, completed.get(name) ?? null, now));
+  const completed = byDay ? await completedPartitions(em, names, partition) : new Map<string, Date>();
+  return names.map((name) => {
+    const row = byName.get(name);
+    if (byDay || row?.freshness?.maxLag !== undefined) {
+      return judgeInput(row, name, partition, completed.get(name) ?? null, now);
+    }
+    const last = row?.last_event_at ? new Date(row.last_event_at) : null;
+    return {
+      asset: name,
+      partition: null,
+      contract: row?.freshness ? describeFreshnessContract(row.freshness) : null,
+      status: last ? 'complete' : 'incomplete',
+      satisfied: last !== null,
+      deadline: null,
+      completedAt: last?.toISOString() ?? null,
+      lateByMs: 0,
+    };
+  });
 }
 
 function judgeInput(
@@ -132,7 +153,11 @@ export interface FreshnessReport {
   openAlertId: string | null;
 }
 
-export async function freshnessReport(em: EntityManager, now: Date, asset?: string): Promise<FreshnessReport[]> {
+export async function freshnessReport(
+  em: EntityManager,
+  now: Date,
+  asset?: string,
+): Promise<FreshnessReport[]> {
   const rows: AssetRow[] = await em.query(
     `SELECT ${ASSET_COLUMNS} FROM assets WHERE freshness IS NOT NULL AND ($1::text IS NULL OR name = $1) ORDER BY name`,
     [asset ?? null],
@@ -144,11 +169,24 @@ export async function freshnessReport(em: EntityManager, now: Date, asset?: stri
   const reports: FreshnessReport[] = [];
   for (const row of rows) {
     const contract = row.freshness as AssetFreshnessDefinition;
-    const base = { asset: row.name, contract, description: describeFreshnessContract(contract), openAlertId: openByAsset.get(row.name) ?? null };
+    const base = {
+      asset: row.name,
+      contract,
+      description: describeFreshnessContract(contract),
+      openAlertId: openByAsset.get(row.name) ?? null,
+    };
     if (contract.maxLag !== undefined) {
       const last = row.last_event_at ? new Date(row.last_event_at) : null;
       const v = judgeLag(contract, last, new Date(row.registered_at), now);
-      reports.push({ ...base, partition: null, status: v.status, deadline: v.deadline.toISOString(), completedAt: last?.toISOString() ?? null, lateByMs: v.lateByMs, next: null });
+      reports.push({
+        ...base,
+        partition: null,
+        status: v.status,
+        deadline: v.deadline.toISOString(),
+        completedAt: last?.toISOString() ?? null,
+        lateByMs: v.lateByMs,
+        next: null,
+      });
       continue;
     }
     const judged = lastPartitionDue(contract, now);
@@ -170,7 +208,12 @@ export async function freshnessReport(em: EntityManager, now: Date, asset?: stri
       deadline: v.deadline.toISOString(),
       completedAt: at(judged)?.toISOString() ?? null,
       lateByMs: v.lateByMs,
-      next: { partition: upcoming, deadline: n.deadline.toISOString(), status: n.status, completedAt: at(upcoming)?.toISOString() ?? null },
+      next: {
+        partition: upcoming,
+        deadline: n.deadline.toISOString(),
+        status: n.status,
+        completedAt: at(upcoming)?.toISOString() ?? null,
+      },
     });
   }
   return reports;

@@ -123,11 +123,20 @@ export class AssetsService {
                timezone = COALESCE($5, assets.timezone),
                registered_by = 'dag',
                producer_dag_ids = (SELECT to_jsonb(array(SELECT DISTINCT jsonb_array_elements_text(assets.producer_dag_ids || $4::jsonb))))`,
-            [name, asset?.description ?? null, freshness ?? null, JSON.stringify(produces ? [definition.dagId] : []), zone ?? freshness?.timezone ?? null, now],
+            [
+              name,
+              asset?.description ?? null,
+              freshness ?? null,
+              JSON.stringify(produces ? [definition.dagId] : []),
+              zone ?? freshness?.timezone ?? null,
+              now,
+            ],
           );
         }
       }
-      const contracts: AssetRow[] = await em.query(`SELECT ${ASSET_COLUMNS} FROM assets WHERE freshness IS NOT NULL`);
+      const contracts: AssetRow[] = await em.query(
+        `SELECT ${ASSET_COLUMNS} FROM assets WHERE freshness IS NOT NULL`,
+      );
       for (const row of contracts) await this.armContract(em, row, now);
       await this.armFallbacks(em, defs, now);
     });
@@ -163,7 +172,9 @@ export class AssetsService {
   async publishEvent(payload: AssetEventPayload): Promise<string> {
     const now = this.clock.now();
     const message = envelope('asset.event', payload, now);
-    await this.db.transaction((em) => enqueueOutbox(em, this.topics.name(TOPICS.assetEvents), payload.asset, message));
+    await this.db.transaction((em) =>
+      enqueueOutbox(em, this.topics.name(TOPICS.assetEvents), payload.asset, message),
+    );
     this.relay.kick();
     return message.eventId;
   }
@@ -238,12 +249,17 @@ export class AssetsService {
     for (;;) {
       const handled = await this.db.transaction(async (em) => {
         const now = this.clock.now();
-        const due: { id: string; kind: string; timer_key: string; due_at: Date; payload: Record<string, unknown> }[] =
-          await em.query(
-            `SELECT id, kind, timer_key, due_at, payload FROM timers WHERE owner = $1 AND due_at <= $2
+        const due: {
+          id: string;
+          kind: string;
+          timer_key: string;
+          due_at: Date;
+          payload: Record<string, unknown>;
+        }[] = await em.query(
+          `SELECT id, kind, timer_key, due_at, payload FROM timers WHERE owner = $1 AND due_at <= $2
              ORDER BY due_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
-            [ASSETS_TIMER_OWNER, now],
-          );
+          [ASSETS_TIMER_OWNER, now],
+        );
         for (const timer of due) await this.fireTimer(em, timer, now);
         return due.length;
       });
@@ -299,15 +315,23 @@ export class AssetsService {
   }
 
   /** The events of an asset that name the partition or whose interval overlaps its day. */
-  private async partitionEvents(em: EntityManager, asset: AssetRow, partition: string): Promise<PartitionEventFacts[]> {
+  private async partitionEvents(
+    em: EntityManager,
+    asset: AssetRow,
+    partition: string,
+  ): Promise<PartitionEventFacts[]> {
     const range = dayPartitionRange(partition, asset.timezone);
-    const rows: { partition: string | null; interval_start: Date | null; interval_end: Date | null; created_at: Date }[] =
-      await em.query(
-        `SELECT partition, interval_start, interval_end, created_at FROM asset_events
+    const rows: {
+      partition: string | null;
+      interval_start: Date | null;
+      interval_end: Date | null;
+      created_at: Date;
+    }[] = await em.query(
+      `SELECT partition, interval_start, interval_end, created_at FROM asset_events
          WHERE asset_name = $1 AND (partition = $2 OR (interval_start < $4 AND interval_end > $3))
          ORDER BY created_at, id`,
-        [asset.name, partition, range?.start ?? null, range?.end ?? null],
-      );
+      [asset.name, partition, range?.start ?? null, range?.end ?? null],
+    );
     return rows.map((r) => ({
       partition: r.partition,
       intervalStart: r.interval_start ? new Date(r.interval_start) : null,
@@ -320,11 +344,27 @@ export class AssetsService {
   private async armContract(em: EntityManager, asset: AssetRow, now: Date): Promise<void> {
     const contract = asset.freshness as AssetFreshnessDefinition;
     if (contract.maxLag !== undefined) {
-      const due = judgeLag(contract, asset.last_event_at ? new Date(asset.last_event_at) : null, new Date(asset.registered_at), now).deadline;
-      await this.setTimer(em, 'freshness_lag', contractKey(asset.name), due, { asset: asset.name, contract }, now, true);
+      const due = judgeLag(
+        contract,
+        asset.last_event_at ? new Date(asset.last_event_at) : null,
+        new Date(asset.registered_at),
+        now,
+      ).deadline;
+      await this.setTimer(
+        em,
+        'freshness_lag',
+        contractKey(asset.name),
+        due,
+        { asset: asset.name, contract },
+        now,
+        true,
+      );
       return;
     }
-    const partition = nextPartitionDue(contract, now);
+    // Partitions from the day the asset was registered on: nothing was promised before it.
+    const registeredDay = dayPartitionOf(new Date(asset.registered_at), contract.timezone ?? asset.timezone);
+    const due = nextPartitionDue(contract, now);
+    const partition = due < registeredDay ? registeredDay : due;
     await this.setTimer(
       em,
       'freshness_deadline',
@@ -384,7 +424,13 @@ export class AssetsService {
       const next = timetable.nextFireAfter(now);
       if (!next) continue;
       keys.push(fallbackKey(def.dagId));
-      await this.setTimer(em, 'asset_fallback', fallbackKey(def.dagId), next.at, { dagId: def.dagId, contract: fallback }, now, true);
+      // Partitions from the first deploy's day on: the fallback promises nothing about earlier days.
+      const payload = {
+        dagId: def.dagId,
+        contract: fallback,
+        firstPartition: dayPartitionOf(now, def.timezone),
+      };
+      await this.setTimer(em, 'asset_fallback', fallbackKey(def.dagId), next.at, payload, now, true);
     }
     await em.query(
       `DELETE FROM timers WHERE owner = $1 AND kind = 'asset_fallback' AND NOT (timer_key = ANY($2::text[]))`,
@@ -404,15 +450,28 @@ export class AssetsService {
       case 'freshness_lag':
         return this.judgeLagWindow(em, timer.id, timer.payload as { asset: string }, now);
       case 'asset_fallback':
-        return this.runFallback(em, timer.id, timer.payload as { dagId: string }, dueAt, now);
+        return this.runFallback(
+          em,
+          timer.id,
+          timer.payload as { dagId: string; firstPartition?: string },
+          dueAt,
+          now,
+        );
       default:
         await em.query(`DELETE FROM timers WHERE id = $1`, [timer.id]);
     }
   }
 
   /** A partition's deadline passed: alert if it was not complete by then, and arm the next partition. */
-  private async judgeDeadline(em: EntityManager, timerId: string, payload: { asset: string; partition: string }, now: Date): Promise<void> {
-    const [asset]: AssetRow[] = await em.query(`SELECT ${ASSET_COLUMNS} FROM assets WHERE name = $1`, [payload.asset]);
+  private async judgeDeadline(
+    em: EntityManager,
+    timerId: string,
+    payload: { asset: string; partition: string },
+    now: Date,
+  ): Promise<void> {
+    const [asset]: AssetRow[] = await em.query(`SELECT ${ASSET_COLUMNS} FROM assets WHERE name = $1`, [
+      payload.asset,
+    ]);
     if (!asset?.freshness || asset.freshness.by === undefined) {
       await em.query(`DELETE FROM timers WHERE id = $1`, [timerId]);
       return;
@@ -424,9 +483,13 @@ export class AssetsService {
     if (verdict.status === 'missing' || verdict.status === 'late') {
       const pieces = (await this.partitionEvents(em, asset, partition)).filter(isPieceEvent);
       const range = dayPartitionRange(partition, asset.timezone);
-      const gaps = range && pieces.length > 0
-        ? uncoveredRanges(range, pieces.map((e) => ({ start: e.intervalStart as Date, end: e.intervalEnd as Date })))
-        : [];
+      const gaps =
+        range && pieces.length > 0
+          ? uncoveredRanges(
+              range,
+              pieces.map((e) => ({ start: e.intervalStart as Date, end: e.intervalEnd as Date })),
+            )
+          : [];
       const raised = await raiseAlert(
         em,
         this.topics,
@@ -441,7 +504,9 @@ export class AssetsService {
           details: {
             contract,
             producers: asset.producer_dag_ids,
-            ...(gaps.length ? { missing: gaps.map((g) => ({ start: g.start.toISOString(), end: g.end.toISOString() })) } : {}),
+            ...(gaps.length
+              ? { missing: gaps.map((g) => ({ start: g.start.toISOString(), end: g.end.toISOString() })) }
+              : {}),
           },
         },
         now,
@@ -467,9 +532,16 @@ export class AssetsService {
   }
 
   /** A max-lag window ended without an event: alert (once per window). The next event re-arms it. */
-  private async judgeLagWindow(em: EntityManager, timerId: string, payload: { asset: string }, now: Date): Promise<void> {
+  private async judgeLagWindow(
+    em: EntityManager,
+    timerId: string,
+    payload: { asset: string },
+    now: Date,
+  ): Promise<void> {
     await em.query(`DELETE FROM timers WHERE id = $1`, [timerId]);
-    const [asset]: AssetRow[] = await em.query(`SELECT ${ASSET_COLUMNS} FROM assets WHERE name = $1`, [payload.asset]);
+    const [asset]: AssetRow[] = await em.query(`SELECT ${ASSET_COLUMNS} FROM assets WHERE name = $1`, [
+      payload.asset,
+    ]);
     if (!asset?.freshness || asset.freshness.maxLag === undefined) return;
     const last = asset.last_event_at ? new Date(asset.last_event_at) : null;
     const verdict = judgeLag(asset.freshness, last, new Date(asset.registered_at), now);
@@ -484,7 +556,11 @@ export class AssetsService {
         message: `${asset.name} has had no event ${last ? `since ${last.toISOString()}` : 'since it was registered'} (${describeFreshnessContract(asset.freshness)})`,
         asset: asset.name,
         deadline: verdict.deadline,
-        details: { contract: asset.freshness, producers: asset.producer_dag_ids, lastEventAt: last?.toISOString() ?? null },
+        details: {
+          contract: asset.freshness,
+          producers: asset.producer_dag_ids,
+          lastEventAt: last?.toISOString() ?? null,
+        },
       },
       now,
     );
@@ -494,7 +570,13 @@ export class AssetsService {
    * An asset schedule's wall-clock fallback: if the run it waits for has not been requested,
    * alert (and with action 'run', request it anyway, marked as a fallback run).
    */
-  private async runFallback(em: EntityManager, timerId: string, payload: { dagId: string }, dueAt: Date, now: Date): Promise<void> {
+  private async runFallback(
+    em: EntityManager,
+    timerId: string,
+    payload: { dagId: string; firstPartition?: string },
+    dueAt: Date,
+    now: Date,
+  ): Promise<void> {
     const [consumer]: ConsumerRow[] = await em.query(
       `SELECT dag_id, definition, is_paused FROM dags WHERE dag_id = $1 AND is_active FOR UPDATE`,
       [payload.dagId],
@@ -518,10 +600,11 @@ export class AssetsService {
     if (schedule.partitioned) {
       // The fallback at T answers for the partition of T's cron interval: the day before a daily 05:00.
       const partition = dayPartitionOf(previous?.at ?? dueAt, def.timezone);
-      const [done] = await em.query(`SELECT 1 FROM asset_partition_runs WHERE dag_id = $1 AND partition = $2 LIMIT 1`, [
-        def.dagId,
-        partition,
-      ]);
+      if (payload.firstPartition && partition < payload.firstPartition) return;
+      const [done] = await em.query(
+        `SELECT 1 FROM asset_partition_runs WHERE dag_id = $1 AND partition = $2 LIMIT 1`,
+        [def.dagId, partition],
+      );
       if (done) return;
       const names = assetNamesIn(schedule.condition);
       const completed = await completedPartitions(em, names, partition);
@@ -544,12 +627,20 @@ export class AssetsService {
       );
       if (fallback.action === 'run') {
         const queued: QueueRow[] = await this.queued(em, def.dagId, partition);
-        await this.requestRun(em, def, queued, partitionLogicalDate(partition, def.timezone, now), now, `${partitionRunId(partition)}__fallback`, {
-          partition,
-          fallback: true,
-          note: `fallback run at ${at}: inputs not all complete (${missing.join(', ')})`,
-          consume: false,
-        });
+        await this.requestRun(
+          em,
+          def,
+          queued,
+          partitionLogicalDate(partition, def.timezone, now),
+          now,
+          `${partitionRunId(partition)}__fallback`,
+          {
+            partition,
+            fallback: true,
+            note: `fallback run at ${at}: inputs not all complete (${missing.join(', ')})`,
+            consume: false,
+          },
+        );
       }
       return;
     }
@@ -592,13 +683,22 @@ export class AssetsService {
     completed: Map<string, Date>,
     now: Date,
   ): Promise<Record<string, unknown>[]> {
-    const rows: AssetRow[] = await em.query(`SELECT ${ASSET_COLUMNS} FROM assets WHERE name = ANY($1::text[])`, [names]);
+    const rows: AssetRow[] = await em.query(
+      `SELECT ${ASSET_COLUMNS} FROM assets WHERE name = ANY($1::text[])`,
+      [names],
+    );
     return names.map((name) => {
       const row = rows.find((r) => r.name === name);
       const completedAt = completed.get(name) ?? null;
       if (row?.freshness?.by === undefined) return { asset: name, complete: completedAt !== null };
       const v = judgePartition(row.freshness, partition, completedAt, now);
-      return { asset: name, complete: completedAt !== null, status: v.status, deadline: v.deadline.toISOString(), lateByMs: v.lateByMs };
+      return {
+        asset: name,
+        complete: completedAt !== null,
+        status: v.status,
+        deadline: v.deadline.toISOString(),
+        lateByMs: v.lateByMs,
+      };
     });
   }
 
@@ -625,15 +725,21 @@ export class AssetsService {
     if ((schedule.events ?? 'batched') === 'batched') {
       if (!isAssetConditionMet(schedule.condition, new Set(queue.map((q) => q.asset_name)))) return 0;
       const last = queue[queue.length - 1].asset_event_id;
-      await this.requestRun(em, def, queue, now, now, `asset_triggered__${now.toISOString()}__${last}`, { partition: '', consume: true });
+      await this.requestRun(em, def, queue, now, now, `asset_triggered__${now.toISOString()}__${last}`, {
+        partition: '',
+        consume: true,
+      });
       return 1;
     }
     let runs = 0;
-    for (let pending = queue; ; ) {
+    for (let pending = queue; ;) {
       const used = nextPerEventSet(schedule.condition, pending);
       if (!used) return runs;
       const last = used[used.length - 1].asset_event_id;
-      await this.requestRun(em, def, used, now, now, `asset_triggered__${now.toISOString()}__${last}`, { partition: '', consume: true });
+      await this.requestRun(em, def, used, now, now, `asset_triggered__${now.toISOString()}__${last}`, {
+        partition: '',
+        consume: true,
+      });
       const taken = new Set(used.map((u) => u.asset_event_id));
       pending = pending.filter((q) => !taken.has(q.asset_event_id));
       runs++;
@@ -657,7 +763,8 @@ export class AssetsService {
       [names, candidates],
     );
     const complete = new Map<string, Set<string>>();
-    for (const r of rows) complete.set(r.asset_name, (complete.get(r.asset_name) ?? new Set()).add(r.partition));
+    for (const r of rows)
+      complete.set(r.asset_name, (complete.get(r.asset_name) ?? new Set()).add(r.partition));
     let runs = 0;
     for (const partition of readyPartitions(condition, complete)) {
       const used = queue.filter((q) => q.partition === partition);
@@ -666,7 +773,10 @@ export class AssetsService {
         [def.dagId, partition],
       );
       // The first run of a partition has a stable id; later ones (an input was updated again) add the event.
-      const runId = before.n === 0 ? partitionRunId(partition) : `${partitionRunId(partition)}__${used[used.length - 1].asset_event_id}`;
+      const runId =
+        before.n === 0
+          ? partitionRunId(partition)
+          : `${partitionRunId(partition)}__${used[used.length - 1].asset_event_id}`;
       await this.requestRun(em, def, used, partitionLogicalDate(partition, def.timezone, now), now, runId, {
         partition,
         consume: true,
@@ -720,7 +830,12 @@ export class AssetsService {
       triggeringAssetEventIds: [...new Set(events.map((e) => e.event_id))],
       ...(options.fallback ? { conf: { fallback: true }, note: options.note } : {}),
     };
-    await enqueueOutbox(em, this.topics.name(TOPICS.runRequested), def.dagId, envelope('run.requested', payload, now));
+    await enqueueOutbox(
+      em,
+      this.topics.name(TOPICS.runRequested),
+      def.dagId,
+      envelope('run.requested', payload, now),
+    );
   }
 }
 
@@ -728,7 +843,10 @@ export class AssetsService {
  * Per-event mode: the oldest queued event of each input, in arrival order, until the
  * condition holds; then only the events the condition needs (or(a, b) takes one event).
  */
-export function nextPerEventSet<T extends { asset_name: string }>(condition: AssetCondition, queue: readonly T[]): T[] | null {
+export function nextPerEventSet<T extends { asset_name: string }>(
+  condition: AssetCondition,
+  queue: readonly T[],
+): T[] | null {
   const heads: T[] = [];
   const seen = new Set<string>();
   for (const q of queue) {
@@ -765,4 +883,3 @@ function partitionLogicalDate(partition: string, timezone: string, now: Date): D
 function formatLocal(instant: Date, zone: string): string {
   return `${new Intl.DateTimeFormat('en-CA', { timeZone: zone, dateStyle: 'short', timeStyle: 'short', hourCycle: 'h23' }).format(instant)} ${zone}`;
 }
-

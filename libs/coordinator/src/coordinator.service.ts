@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import {
   DagDefinition,
   IllegalTransitionError,
+  RunDeadlineDefinition,
   TriggerSpec,
   describeSensorCheck,
   TaskDefinition,
@@ -148,7 +149,9 @@ export class CoordinatorService {
 
   /** The earliest timer, so a simulated clock knows where to jump next. */
   async nextTimerDue(): Promise<Date | null> {
-    const [row] = await this.db.manager.query(`SELECT min(due_at) AS due FROM timers WHERE owner = 'coordinator'`);
+    const [row] = await this.db.manager.query(
+      `SELECT min(due_at) AS due FROM timers WHERE owner = 'coordinator'`,
+    );
     return row?.due ?? null;
   }
 
@@ -447,30 +450,83 @@ export class CoordinatorService {
 
   /** A run's deadline passed: if it is not done, alert once (its success later recovers it). */
   private async judgeRunDeadline(em: EntityManager, runPk: string): Promise<void> {
-    const [run] = await em.query(
-      `SELECT r.run_id, r.dag_id, r.state, r.logical_date, r.queued_at, d.definition FROM dag_runs r
-       JOIN dags d ON d.dag_id = r.dag_id WHERE r.id = $1`,
+    const [row] = await em.query(
+      `SELECT definition FROM dags d JOIN dag_runs r ON r.dag_id = d.dag_id WHERE r.id = $1`,
       [runPk],
     );
-    if (!run || run.state === 'success') return;
-    const def: DagDefinition = run.definition;
-    if (!def.deadline) return;
-    const deadline = runDeadlineAt(def.deadline, new Date(run.logical_date), new Date(run.queued_at), def.timezone);
+    // A successful run settled its deadline when it finished.
+    if (row?.definition.deadline)
+      await this.raiseRunDeadline(em, row.definition, runPk, this.clock.now(), false);
+  }
+
+  /**
+   * A run succeeded: done in time, its deadline timer goes; done late, its alert is recovered,
+   * raised first if the timer has not fired yet (the run finished between deadline and tick).
+   */
+  private async settleRunDeadline(
+    em: EntityManager,
+    def: DagDefinition,
+    runPk: string,
+    now: Date,
+  ): Promise<void> {
+    if (!(await this.raiseRunDeadline(em, def, runPk, now, true))) {
+      await em.query(`DELETE FROM timers WHERE timer_key = $1`, [`run:${runPk}:deadline`]);
+    }
+  }
+
+  /** Raises the run's deadline alert if the deadline has passed (and with `done`, recovers it). True when past it. */
+  private async raiseRunDeadline(
+    em: EntityManager,
+    def: DagDefinition,
+    runPk: string,
+    now: Date,
+    done: boolean,
+  ): Promise<boolean> {
+    const deadlineDef = def.deadline as RunDeadlineDefinition;
+    const [run] = await em.query(
+      `SELECT run_id, dag_id, state, logical_date, queued_at FROM dag_runs WHERE id = $1`,
+      [runPk],
+    );
+    if (!run || (!done && run.state === 'success')) return false;
+    const deadline = runDeadlineAt(
+      deadlineDef,
+      new Date(run.logical_date),
+      new Date(run.queued_at),
+      def.timezone,
+    );
+    if (now.getTime() < deadline.getTime()) return false;
+    const subject = runDeadlineSubject(run.dag_id, run.run_id);
+    const rule = describeRunDeadline(deadlineDef, def.timezone);
     await raiseAlert(
       em,
       this.topics,
       {
         kind: 'run_deadline_missed',
-        subject: runDeadlineSubject(run.dag_id, run.run_id),
+        subject,
         severity: 'critical',
-        message: `${run.dag_id} run ${run.run_id} is not done by its deadline (${describeRunDeadline(def.deadline, def.timezone)}): it is ${run.state}`,
+        message: `${run.dag_id} run ${run.run_id} is not done by its deadline (${rule}): it is ${done ? 'running' : run.state}`,
         dagId: run.dag_id,
         runId: run.run_id,
         deadline,
-        details: { deadline: def.deadline, state: run.state, logicalDate: new Date(run.logical_date).toISOString() },
+        details: {
+          deadline: deadlineDef,
+          state: run.state,
+          logicalDate: new Date(run.logical_date).toISOString(),
+        },
       },
-      this.clock.now(),
+      now,
     );
+    if (done) {
+      const late = describeDuration(now.getTime() - deadline.getTime());
+      await recoverAlerts(
+        em,
+        this.topics,
+        { kind: 'run_deadline_missed', subject },
+        `${run.dag_id} run ${run.run_id} is done, ${late} after its deadline (${rule})`,
+        now,
+      );
+    }
+    return true;
   }
 
   /**
@@ -642,7 +698,10 @@ export class CoordinatorService {
     if (inputAssetsOf(def).length > 0) {
       for (const run of started) {
         const inputs = await inputFreshness(em, def, new Date(run.logical_date), now);
-        await em.query(`UPDATE dag_runs SET input_freshness = $2 WHERE id = $1`, [run.id, JSON.stringify(inputs)]);
+        await em.query(`UPDATE dag_runs SET input_freshness = $2 WHERE id = $1`, [
+          run.id,
+          JSON.stringify(inputs),
+        ]);
       }
     }
     return started.length;
@@ -686,15 +745,7 @@ export class CoordinatorService {
       transitionRun('running', failed ? 'fail' : 'succeed'),
       now,
     ]);
-    if (!failed && def.deadline) {
-      await recoverAlerts(
-        em,
-        this.topics,
-        { kind: 'run_deadline_missed', subject: runDeadlineSubject(def.dagId, run.run_id) },
-        `${def.dagId} run ${run.run_id} is done (${describeRunDeadline(def.deadline, def.timezone)})`,
-        now,
-      );
-    }
+    if (!failed && def.deadline) await this.settleRunDeadline(em, def, run.id, now);
     return { slots, finished: true, waitingForSlot };
   }
 

@@ -48,7 +48,9 @@ export function wallTimeOn(day: string, by: string, timezone: string): Date {
 }
 
 /** Field problems of a freshness contract, for validation. */
-export function freshnessContractProblems(contract: AssetFreshnessDefinition): { field: string; message: string }[] {
+export function freshnessContractProblems(
+  contract: AssetFreshnessDefinition,
+): { field: string; message: string }[] {
   const problems: { field: string; message: string }[] = [];
   const add = (field: string, message: string) => problems.push({ field, message });
   const hasBy = contract.by !== undefined;
@@ -57,7 +59,7 @@ export function freshnessContractProblems(contract: AssetFreshnessDefinition): {
     add(
       'freshness',
       hasBy
-        ? "give either by (a wall-clock time) or maxLag, not both: declare two assets if both promises hold"
+        ? 'give either by (a wall-clock time) or maxLag, not both: declare two assets if both promises hold'
         : "a freshness contract needs by, e.g. { by: '04:00', timezone: 'America/Los_Angeles' }, or maxLag, e.g. { maxLag: '2h' }",
     );
   }
@@ -68,8 +70,14 @@ export function freshnessContractProblems(contract: AssetFreshnessDefinition): {
     const tz = timezoneProblem(contract.timezone);
     if (tz) add('freshness.timezone', tz);
   }
-  if (contract.offsetDays !== undefined && !(Number.isInteger(contract.offsetDays) && contract.offsetDays >= 0)) {
-    add('freshness.offsetDays', `offsetDays must be a whole number of days, 0 or more (got ${String(contract.offsetDays)})`);
+  if (
+    contract.offsetDays !== undefined &&
+    !(Number.isInteger(contract.offsetDays) && contract.offsetDays >= 0)
+  ) {
+    add(
+      'freshness.offsetDays',
+      `offsetDays must be a whole number of days, 0 or more (got ${String(contract.offsetDays)})`,
+    );
   }
   if (hasLag) {
     let ms = NaN;
@@ -93,7 +101,8 @@ export function partitionDeadline(contract: AssetFreshnessDefinition, partition:
 export function nextPartitionDue(contract: AssetFreshnessDefinition, now: Date): string {
   const zone = contract.timezone ?? 'UTC';
   let partition = shiftDayPartition(dayPartitionOf(now, zone), -((contract.offsetDays ?? 1) + 1));
-  while (partitionDeadline(contract, partition).getTime() <= now.getTime()) partition = shiftDayPartition(partition, 1);
+  while (partitionDeadline(contract, partition).getTime() <= now.getTime())
+    partition = shiftDayPartition(partition, 1);
   return partition;
 }
 
@@ -115,7 +124,9 @@ export function judgePartition(
     return { status: late > 0 ? 'late' : 'fresh', deadline, lateByMs: Math.max(0, late) };
   }
   const overdue = now.getTime() - deadline.getTime();
-  return overdue >= 0 ? { status: 'missing', deadline, lateByMs: overdue } : { status: 'pending', deadline, lateByMs: 0 };
+  return overdue >= 0
+    ? { status: 'missing', deadline, lateByMs: overdue }
+    : { status: 'pending', deadline, lateByMs: 0 };
 }
 
 /** How an asset stands against a max-lag contract: measured from its last event (or, before any, from `since`). */
@@ -125,7 +136,9 @@ export function judgeLag(
   since: Date,
   now: Date,
 ): FreshnessVerdict {
-  const deadline = new Date((lastEventAt ?? since).getTime() + durationMs(contract.maxLag as string | number));
+  const deadline = new Date(
+    (lastEventAt ?? since).getTime() + durationMs(contract.maxLag as string | number),
+  );
   const overdue = now.getTime() - deadline.getTime();
   if (overdue >= 0) return { status: 'missing', deadline, lateByMs: overdue };
   return { status: lastEventAt ? 'fresh' : 'pending', deadline, lateByMs: 0 };

@@ -31,7 +31,8 @@ export const assetNodeId = (name: string) => `asset:${name}`;
 export function buildLineage(dags: readonly DagDefinition[], assetNames: Iterable<string> = []): Lineage {
   const nodes = new Map<string, LineageNode>();
   const edges = new Map<string, LineageEdge>();
-  const addAsset = (name: string) => nodes.set(assetNodeId(name), { id: assetNodeId(name), kind: 'asset', name });
+  const addAsset = (name: string) =>
+    nodes.set(assetNodeId(name), { id: assetNodeId(name), kind: 'asset', name });
   const addEdge = (from: string, to: string, kind: LineageEdge['kind'], task?: string) => {
     const key = `${from}|${to}|${kind}`;
     const edge = edges.get(key) ?? { from, to, kind, tasks: [] };

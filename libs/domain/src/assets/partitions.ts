@@ -95,7 +95,10 @@ export function uncoveredRanges(range: TimeRange, pieces: readonly TimeRange[]):
   for (const piece of sorted) {
     if (piece.end.getTime() <= cursor) continue;
     if (piece.start.getTime() > cursor) {
-      gaps.push({ start: new Date(cursor), end: new Date(Math.min(piece.start.getTime(), range.end.getTime())) });
+      gaps.push({
+        start: new Date(cursor),
+        end: new Date(Math.min(piece.start.getTime(), range.end.getTime())),
+      });
     }
     cursor = Math.max(cursor, piece.end.getTime());
     if (cursor >= range.end.getTime()) break;

@@ -14,7 +14,8 @@ export function runDeadlineAt(
   queuedAt: Date,
   dagTimezone: string,
 ): Date {
-  if (deadline.maxDuration !== undefined) return new Date(queuedAt.getTime() + durationMs(deadline.maxDuration));
+  if (deadline.maxDuration !== undefined)
+    return new Date(queuedAt.getTime() + durationMs(deadline.maxDuration));
   const zone = deadline.timezone ?? dagTimezone;
   const day = shiftDayPartition(dayPartitionOf(logicalDate, zone), deadline.offsetDays ?? 1);
   return wallTimeOn(day, deadline.by as string, zone);
@@ -40,12 +41,19 @@ export function runDeadlineProblems(deadline: RunDeadlineDefinition): { field: s
     const tz = timezoneProblem(deadline.timezone);
     if (tz) add('deadline.timezone', tz);
   }
-  if (deadline.offsetDays !== undefined && !(Number.isInteger(deadline.offsetDays) && deadline.offsetDays >= 0)) {
-    add('deadline.offsetDays', `offsetDays must be a whole number of days, 0 or more (got ${String(deadline.offsetDays)})`);
+  if (
+    deadline.offsetDays !== undefined &&
+    !(Number.isInteger(deadline.offsetDays) && deadline.offsetDays >= 0)
+  ) {
+    add(
+      'deadline.offsetDays',
+      `offsetDays must be a whole number of days, 0 or more (got ${String(deadline.offsetDays)})`,
+    );
   }
   if (hasMax) {
     try {
-      if (durationMs(deadline.maxDuration as string | number) <= 0) add('deadline.maxDuration', 'maxDuration must be longer than zero, e.g. 2h');
+      if (durationMs(deadline.maxDuration as string | number) <= 0)
+        add('deadline.maxDuration', 'maxDuration must be longer than zero, e.g. 2h');
     } catch (error) {
       add('deadline.maxDuration', (error as Error).message);
     }
@@ -55,7 +63,8 @@ export function runDeadlineProblems(deadline: RunDeadlineDefinition): { field: s
 
 /** "done by 05:45 America/Los_Angeles on D+1" or "done within 2 hours of being queued". */
 export function describeRunDeadline(deadline: RunDeadlineDefinition, dagTimezone: string): string {
-  if (deadline.maxDuration !== undefined) return `done within ${describeDuration(durationMs(deadline.maxDuration))} of being queued`;
+  if (deadline.maxDuration !== undefined)
+    return `done within ${describeDuration(durationMs(deadline.maxDuration))} of being queued`;
   const offset = deadline.offsetDays ?? 1;
   return `done by ${deadline.by} ${deadline.timezone ?? dagTimezone} on D${offset === 0 ? '' : `+${offset}`}`;
 }
