@@ -1,3 +1,5 @@
+import * as fs from 'fs/promises';
+import * as os from 'os';
 import * as path from 'path';
 import { ManualClock } from '@tributary/runtime';
 import { StandaloneOrchestrator } from '@tributary/standalone';
@@ -249,5 +251,51 @@ describe('assets: partitions, per-event and batched runs, freshness, fallbacks, 
   it('publishes every alert change once on tributary.alerts', async () => {
     const rows = await q<{ n: number }>(`SELECT (count(*) + count(recovered_at))::int AS n FROM alerts`);
     expect((await alertMessages()).length).toBe(rows[0].n);
+  });
+});
+
+describe('assets: freshness and run-deadline timers survive a crash', () => {
+  let dataDir: string;
+  let o: StandaloneOrchestrator;
+
+  afterAll(async () => {
+    await o?.stop();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('raises the misses that fell due while the process was down, once, on restart', async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tributary-assets-restart-'));
+    const start = (at: string) =>
+      StandaloneOrchestrator.start({
+        dagsDir: DAGS,
+        dataDir,
+        clock: new ManualClock(la(at)),
+        http: false,
+        logLevels: false,
+      });
+    const first = await start('2026-04-25T00:00:00');
+    await first.assets.registerAsset({ name: 'ext.lagging', freshness: { maxLag: '1h' } });
+    await first.advanceTo(la('2026-04-25T00:30:00'));
+    await first.crash();
+
+    // Down from 00:30 to 07:00: the hourly producer's day, the lag window and slow_cron's runs wait.
+    o = await start('2026-04-26T07:00:00');
+    await o.tick();
+    await o.settle();
+    const raised = await o.db.manager.query(
+      `SELECT kind, subject, raised_at, deadline FROM alerts WHERE kind = 'freshness_missed' ORDER BY subject`,
+    );
+    expect(raised.map((r: { subject: string }) => r.subject)).toEqual([
+      'asset:ext.lagging:lag:' + la('2026-04-25T01:00:00').toISOString(),
+      'asset:raw.hourly:2026-04-25',
+    ]);
+    for (const r of raised) expect(r.raised_at.toISOString()).toBe(la('2026-04-26T07:00:00').toISOString());
+    // A second restart does not raise them again.
+    await o.tick();
+    await o.settle();
+    const [{ n }] = await o.db.manager.query(
+      `SELECT count(*)::int AS n FROM alerts WHERE kind = 'freshness_missed'`,
+    );
+    expect(n).toBe(2);
   });
 });
