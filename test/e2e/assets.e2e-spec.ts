@@ -42,6 +42,7 @@ describe('assets: partitions, per-event and batched runs, freshness, fallbacks, 
       conf: Record<string, unknown>;
       queued_at: Date;
       started_at: Date;
+      ended_at: Date;
       input_freshness: InputFreshness[] | null;
     }>(
       `SELECT run_id, state, logical_date, conf, queued_at, started_at, ended_at, input_freshness FROM dag_runs WHERE dag_id = $1 ORDER BY id`,

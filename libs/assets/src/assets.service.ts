@@ -243,6 +243,24 @@ export class AssetsService {
     if (requested > 0) this.logger.debug(`asset event ${event.payload.asset}: ${requested} run(s) requested`);
   }
 
+  /**
+   * A DAG was unpaused: the events queued for it while paused may already satisfy its
+   * condition. Returns how many runs it requested.
+   */
+  async releaseQueued(dagId: string): Promise<number> {
+    const runs = await this.db.transaction(async (em) => {
+      const [consumer]: ConsumerRow[] = await em.query(
+        `SELECT dag_id, definition, is_paused FROM dags WHERE dag_id = $1 AND is_active FOR UPDATE`,
+        [dagId],
+      );
+      const schedule = consumer?.definition.schedule;
+      if (!consumer || consumer.is_paused || schedule?.kind !== 'assets') return 0;
+      return this.triggerIfReady(em, consumer.definition, schedule, this.clock.now());
+    });
+    if (runs > 0) this.relay.kick();
+    return runs;
+  }
+
   /** Fires due freshness, max-lag and fallback timers. Returns how many it fired. */
   async tick(): Promise<number> {
     let fired = 0;
