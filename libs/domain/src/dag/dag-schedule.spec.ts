@@ -70,11 +70,17 @@ describe('describeSchedule', () => {
       expect(describeSchedule(dag({ kind: 'assets', condition: both, partitioned: false }))).toBe(
         'When raw.events and raw.payments are updated',
       );
+      expect(
+        describeSchedule(dag({ kind: 'assets', condition: both, partitioned: false, events: 'per_event' })),
+      ).toBe('When raw.events and raw.payments are updated; one run per event');
+      expect(
+        describeSchedule(dag({ kind: 'assets', condition: both, partitioned: false, events: 'batched' })),
+      ).toBe('When raw.events and raw.payments are updated; queued events batched into one run');
     });
 
     it('describes a partition-aware condition', () => {
       expect(describeSchedule(dag({ kind: 'assets', condition: both, partitioned: true }))).toBe(
-        'When the same partition of raw.events and raw.payments is updated',
+        'When raw.events and raw.payments are complete for the same partition',
       );
     });
 
@@ -102,7 +108,7 @@ describe('describeSchedule', () => {
           ),
         ),
       ).toBe(
-        "When the same partition of raw.events and raw.payments is updated; fallback at '0 4 * * *' (America/Los_Angeles): run",
+        "When raw.events and raw.payments are complete for the same partition; fallback at '0 4 * * *' (America/Los_Angeles): run",
       );
       expect(
         describeSchedule(

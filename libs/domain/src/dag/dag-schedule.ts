@@ -47,8 +47,11 @@ export function describeSchedule(dag: DagDefinition): string {
       return `Every ${describeDuration(parseDuration(schedule.every).ms).replace(/^1 (\w+)$/, '$1')}`;
     case 'assets': {
       const single = schedule.condition.kind === 'asset';
-      const subject = `${schedule.partitioned ? 'the same partition of ' : ''}${describeAssetCondition(schedule.condition)}`;
-      const on = `When ${subject} ${schedule.partitioned || single ? 'is' : 'are'} updated`;
+      const subject = describeAssetCondition(schedule.condition);
+      const events = { batched: '; queued events batched into one run', per_event: '; one run per event' };
+      const on = schedule.partitioned
+        ? `When ${subject} ${single ? 'is' : 'are'} complete for the same partition`
+        : `When ${subject} ${single ? 'is' : 'are'} updated${schedule.events ? events[schedule.events] : ''}`;
       return schedule.fallback
         ? `${on}; fallback at '${schedule.fallback.at}' (${schedule.fallback.timezone ?? dag.timezone}): ${schedule.fallback.action}`
         : on;
