@@ -872,9 +872,9 @@ export function nextPerEventSet<T extends { asset_name: string }>(
     seen.add(q.asset_name);
     heads.push(q);
     if (!isAssetConditionMet(condition, seen)) continue;
-    // Drop heads the condition can do without, earliest first; the newest completed it.
+    // Drop heads the condition can do without, newest first so older events go first; the newest completed it.
     const needed = [...heads];
-    for (const candidate of heads.slice(0, -1)) {
+    for (const candidate of heads.slice(0, -1).reverse()) {
       const without = new Set(needed.filter((h) => h !== candidate).map((h) => h.asset_name));
       if (isAssetConditionMet(condition, without)) needed.splice(needed.indexOf(candidate), 1);
     }

@@ -92,7 +92,8 @@ describe('freshnessContractProblems', () => {
     expect(freshnessContractProblems({ by: '04:00', maxLag: '2h' })).toEqual([
       {
         field: 'freshness',
-        message: 'give either by (a wall-clock time) or maxLag, not both: declare two assets if both promises hold',
+        message:
+          'give either by (a wall-clock time) or maxLag, not both: declare two assets if both promises hold',
       },
     ]);
   });
@@ -123,7 +124,8 @@ describe('freshnessContractProblems', () => {
     expect(freshnessContractProblems({ by: '04:00', timezone: 'America/Los_Angles' })).toEqual([
       {
         field: 'freshness.timezone',
-        message: "unknown timezone 'America/Los_Angles': use an IANA zone name (did you mean 'America/Los_Angeles'?)",
+        message:
+          "unknown timezone 'America/Los_Angles': use an IANA zone name (did you mean 'America/Los_Angeles'?)",
       },
     ]);
   });
@@ -143,23 +145,36 @@ describe('freshnessContractProblems', () => {
     ]);
   });
 
-  it.each<string | number>([0, '0m', -5 * MINUTE])('rejects the maxLag %p, which is not longer than zero', (maxLag) => {
-    expect(freshnessContractProblems({ maxLag })).toEqual([
-      { field: 'freshness.maxLag', message: 'maxLag must be longer than zero, e.g. 2h' },
-    ]);
-  });
+  it.each<string | number>([0, '0m', -5 * MINUTE])(
+    'rejects the maxLag %p, which is not longer than zero',
+    (maxLag) => {
+      expect(freshnessContractProblems({ maxLag })).toEqual([
+        { field: 'freshness.maxLag', message: 'maxLag must be longer than zero, e.g. 2h' },
+      ]);
+    },
+  );
 
   it('reports every problem at once', () => {
     expect(
       freshnessContractProblems({ by: 'noon', maxLag: 'soon', timezone: 'Mars/Base', offsetDays: -1 }).map(
         (p) => p.field,
       ),
-    ).toEqual(['freshness', 'freshness.by', 'freshness.timezone', 'freshness.offsetDays', 'freshness.maxLag']);
+    ).toEqual([
+      'freshness',
+      'freshness.by',
+      'freshness.timezone',
+      'freshness.offsetDays',
+      'freshness.maxLag',
+    ]);
   });
 });
 
 describe('partitionDeadline', () => {
-  const contract = (offsetDays?: number): AssetFreshnessDefinition => ({ by: '04:00', timezone: LA, offsetDays });
+  const contract = (offsetDays?: number): AssetFreshnessDefinition => ({
+    by: '04:00',
+    timezone: LA,
+    offsetDays,
+  });
 
   it('is `by` on the day after the partition by default', () => {
     expect(partitionDeadline(contract(), '2026-04-25')).toEqual(at('2026-04-26T11:00:00Z'));
@@ -183,8 +198,12 @@ describe('partitionDeadline', () => {
     // The deadline day is the spring-forward day: 04:00 PDT.
     expect(partitionDeadline(contract(), '2026-03-07')).toEqual(at('2026-03-08T11:00:00Z'));
     expect(partitionDeadline(contract(), '2026-03-06')).toEqual(at('2026-03-07T12:00:00Z'));
-    expect(partitionDeadline({ by: '02:30', timezone: LA }, '2026-03-07')).toEqual(at('2026-03-08T10:00:00Z'));
-    expect(partitionDeadline({ by: '01:30', timezone: LA }, '2026-10-31')).toEqual(at('2026-11-01T08:30:00Z'));
+    expect(partitionDeadline({ by: '02:30', timezone: LA }, '2026-03-07')).toEqual(
+      at('2026-03-08T10:00:00Z'),
+    );
+    expect(partitionDeadline({ by: '01:30', timezone: LA }, '2026-10-31')).toEqual(
+      at('2026-11-01T08:30:00Z'),
+    );
   });
 });
 
@@ -194,7 +213,12 @@ describe('nextPartitionDue and lastPartitionDue', () => {
     ['offsetDays 1', { by: '04:00', timezone: LA }, '2026-04-25', at('2026-04-26T11:00:00Z')],
     ['offsetDays 0', { by: '04:00', timezone: LA, offsetDays: 0 }, '2026-04-25', at('2026-04-25T11:00:00Z')],
     ['offsetDays 2', { by: '04:00', timezone: LA, offsetDays: 2 }, '2026-04-25', at('2026-04-27T11:00:00Z')],
-    ['a late-evening deadline', { by: '23:30', timezone: LA, offsetDays: 0 }, '2026-04-25', at('2026-04-26T06:30:00Z')],
+    [
+      'a late-evening deadline',
+      { by: '23:30', timezone: LA, offsetDays: 0 },
+      '2026-04-25',
+      at('2026-04-26T06:30:00Z'),
+    ],
     ['UTC', { by: '00:00' }, '2026-04-25', at('2026-04-26T00:00:00Z')],
   ];
 
@@ -250,12 +274,18 @@ describe('judgePartition', () => {
   const deadline = at('2026-04-26T11:00:00Z');
 
   it('is fresh when complete by the deadline, whatever the time now', () => {
-    expect(judgePartition(contract, partition, at('2026-04-26T09:00:00Z'), at('2026-04-30T00:00:00Z'))).toEqual({
+    expect(
+      judgePartition(contract, partition, at('2026-04-26T09:00:00Z'), at('2026-04-30T00:00:00Z')),
+    ).toEqual({
       status: 'fresh',
       deadline,
       lateByMs: 0,
     });
-    expect(judgePartition(contract, partition, deadline, deadline)).toEqual({ status: 'fresh', deadline, lateByMs: 0 });
+    expect(judgePartition(contract, partition, deadline, deadline)).toEqual({
+      status: 'fresh',
+      deadline,
+      lateByMs: 0,
+    });
   });
 
   it('is late, by how much, when complete after the deadline', () => {
@@ -278,7 +308,11 @@ describe('judgePartition', () => {
       deadline,
       lateByMs: 2 * HOUR,
     });
-    expect(judgePartition(contract, partition, null, deadline)).toEqual({ status: 'missing', deadline, lateByMs: 0 });
+    expect(judgePartition(contract, partition, null, deadline)).toEqual({
+      status: 'missing',
+      deadline,
+      lateByMs: 0,
+    });
   });
 
   it('is pending when incomplete before the deadline', () => {

@@ -106,7 +106,7 @@ export function nextPartitionDue(contract: AssetFreshnessDefinition, now: Date):
   return partition;
 }
 
-/** The most recent partition whose deadline has passed, or null if none has yet. */
+/** The most recent partition whose deadline has passed (the day before the next one due). */
 export function lastPartitionDue(contract: AssetFreshnessDefinition, now: Date): string {
   return shiftDayPartition(nextPartitionDue(contract, now), -1);
 }

@@ -166,7 +166,10 @@ describe('partitionsOfEvent', () => {
   });
 
   it('ignores the label of a piece: the interval decides', () => {
-    const hour = { ...piece(at('2026-04-25T10:00:00Z'), at('2026-04-25T11:00:00Z')), partition: '2026-01-01' };
+    const hour = {
+      ...piece(at('2026-04-25T10:00:00Z'), at('2026-04-25T11:00:00Z')),
+      partition: '2026-01-01',
+    };
     expect(partitionsOfEvent(hour, 'UTC')).toEqual(['2026-04-25']);
   });
 
@@ -186,7 +189,10 @@ describe('partitionsOfEvent', () => {
 
   it('gives nothing for an event with neither a piece interval nor a partition', () => {
     expect(
-      partitionsOfEvent({ partition: null, intervalStart: null, intervalEnd: null, createdAt: new Date() }, LA),
+      partitionsOfEvent(
+        { partition: null, intervalStart: null, intervalEnd: null, createdAt: new Date() },
+        LA,
+      ),
     ).toEqual([]);
     const unlabeledDaily = piece(at('2026-04-25T00:00:00Z'), at('2026-04-26T00:00:00Z'));
     expect(partitionsOfEvent(unlabeledDaily, 'UTC')).toEqual([]);
@@ -243,7 +249,13 @@ describe('partitionCompletedAt', () => {
     );
     // 24 pieces leave the repeated hour (or any other) uncovered.
     expect(partitionCompletedAt('2026-11-01', LA, pieces.slice(0, 24))).toBeNull();
-    expect(partitionCompletedAt('2026-11-01', LA, pieces.filter((_, i) => i !== 2))).toBeNull();
+    expect(
+      partitionCompletedAt(
+        '2026-11-01',
+        LA,
+        pieces.filter((_, i) => i !== 2),
+      ),
+    ).toBeNull();
   });
 
   it('accepts overlapping and duplicate pieces', () => {
@@ -307,9 +319,9 @@ describe('partitionCompletedAt', () => {
   it('does not complete a partition that is not a day from pieces', () => {
     const partition = 'region=us/2026-04-25';
     expect(partitionCompletedAt(partition, LA, hours)).toBeNull();
-    expect(partitionCompletedAt(partition, LA, [...hours, labeled(partition, at('2026-04-27T00:00:00Z'))])).toEqual(
-      at('2026-04-27T00:00:00Z'),
-    );
+    expect(
+      partitionCompletedAt(partition, LA, [...hours, labeled(partition, at('2026-04-27T00:00:00Z'))]),
+    ).toEqual(at('2026-04-27T00:00:00Z'));
   });
 
   it('does not reorder the caller’s list', () => {
@@ -345,9 +357,9 @@ describe('uncoveredRanges', () => {
   });
 
   it('merges overlapping, nested and duplicate pieces', () => {
-    expect(uncoveredRanges(range, [span(0, 10), span(2, 4), span(0, 10), span(8, 12), span(14, 24)])).toEqual([
-      span(12, 14),
-    ]);
+    expect(uncoveredRanges(range, [span(0, 10), span(2, 4), span(0, 10), span(8, 12), span(14, 24)])).toEqual(
+      [span(12, 14)],
+    );
   });
 
   it('treats touching pieces as contiguous', () => {

@@ -16,9 +16,9 @@ export function runDeadlineAt(
 ): Date {
   if (deadline.maxDuration !== undefined)
     return new Date(queuedAt.getTime() + durationMs(deadline.maxDuration));
-  const zone = deadline.timezone ?? dagTimezone;
-  const day = shiftDayPartition(dayPartitionOf(logicalDate, zone), deadline.offsetDays ?? 1);
-  return wallTimeOn(day, deadline.by as string, zone);
+  // D is the logical date's day in the DAG's zone (as {{ ds }}); `by` is read in the deadline's zone.
+  const day = shiftDayPartition(dayPartitionOf(logicalDate, dagTimezone), deadline.offsetDays ?? 1);
+  return wallTimeOn(day, deadline.by as string, deadline.timezone ?? dagTimezone);
 }
 
 export function runDeadlineProblems(deadline: RunDeadlineDefinition): { field: string; message: string }[] {

@@ -1194,3 +1194,128 @@ describe('validateDag: topic schedules and webhooks', () => {
     ]);
   });
 });
+
+describe('validateDag: freshness contracts, run deadlines and asset event modes', () => {
+  const assetSchedule = (overrides: Partial<Extract<ScheduleDefinition, { kind: 'assets' }>> = {}) =>
+    withSchedule({
+      kind: 'assets',
+      condition: { kind: 'asset', name: 'raw.events' },
+      partitioned: false,
+      ...overrides,
+    });
+
+  it('accepts valid contracts, deadlines and event modes', () => {
+    expect(
+      validateDag(
+        dag({
+          assets: [
+            {
+              name: 'mart.daily',
+              freshness: { by: '04:00', timezone: 'America/Los_Angeles', offsetDays: 1 },
+            },
+            { name: 'ext.heartbeat', freshness: { maxLag: '2h' } },
+          ],
+          deadline: { by: '05:45', timezone: 'America/Los_Angeles', offsetDays: 0 },
+        }),
+      ),
+    ).toEqual([]);
+    expect(validateDag(dag({ deadline: { maxDuration: '2h' } }))).toEqual([]);
+    expect(validateDag(assetSchedule({ events: 'per_event' }))).toEqual([]);
+    expect(validateDag(assetSchedule({ events: 'batched' }))).toEqual([]);
+    expect(validateDag(assetSchedule({ partitioned: true, events: 'batched' }))).toEqual([]);
+  });
+
+  it('reports a freshness contract’s problems under the asset’s name', () => {
+    expect(
+      validateDag(
+        dag({
+          assets: [
+            { name: 'mart.daily', freshness: { by: '4am', timezone: 'America/Los_Angles' } },
+            { name: 'ext.heartbeat', freshness: { maxLag: 0 } },
+            { name: 'ok.asset', freshness: { by: '04:00' } },
+          ],
+        }),
+      ),
+    ).toEqual([
+      {
+        dagId: 'etl',
+        field: 'assets.mart.daily.freshness.by',
+        message: "'4am' is not a wall-clock time; use HH:MM in 24-hour time, e.g. '04:00'",
+      },
+      {
+        dagId: 'etl',
+        field: 'assets.mart.daily.freshness.timezone',
+        message:
+          "unknown timezone 'America/Los_Angles': use an IANA zone name (did you mean 'America/Los_Angeles'?)",
+      },
+      {
+        dagId: 'etl',
+        field: 'assets.ext.heartbeat.freshness.maxLag',
+        message: 'maxLag must be longer than zero, e.g. 2h',
+      },
+    ]);
+  });
+
+  it('reports a contract with both or neither of by and maxLag on the contract itself', () => {
+    expect(
+      validateDag(dag({ assets: [{ name: 'mart.daily', freshness: { by: '04:00', maxLag: '2h' } }] })),
+    ).toEqual([
+      {
+        dagId: 'etl',
+        field: 'assets.mart.daily.freshness',
+        message:
+          'give either by (a wall-clock time) or maxLag, not both: declare two assets if both promises hold',
+      },
+    ]);
+    expectOnlyProblem(dag({ assets: [{ name: 'mart.daily', freshness: { offsetDays: -1, by: '04:00' } }] }), {
+      field: 'assets.mart.daily.freshness.offsetDays',
+      message: 'offsetDays must be a whole number of days, 0 or more (got -1)',
+    });
+  });
+
+  it('reports a run deadline’s problems under deadline', () => {
+    expect(
+      validateDag(dag({ deadline: { by: '25:00', timezone: 'Europe/Londn', offsetDays: 1.5 } })),
+    ).toEqual([
+      {
+        dagId: 'etl',
+        field: 'deadline.by',
+        message: "'25:00' is not a wall-clock time; use HH:MM in 24-hour time, e.g. '05:45'",
+      },
+      {
+        dagId: 'etl',
+        field: 'deadline.timezone',
+        message: "unknown timezone 'Europe/Londn': use an IANA zone name (did you mean 'Europe/London'?)",
+      },
+      {
+        dagId: 'etl',
+        field: 'deadline.offsetDays',
+        message: 'offsetDays must be a whole number of days, 0 or more (got 1.5)',
+      },
+    ]);
+    expectOnlyProblem(dag({ deadline: {} }), {
+      field: 'deadline',
+      message:
+        "a deadline needs by, e.g. { by: '05:45', timezone: 'America/Los_Angeles' }, or maxDuration, e.g. { maxDuration: '2h' }",
+    });
+    expectOnlyProblem(dag({ deadline: { maxDuration: 'soon' } }), {
+      field: 'deadline.maxDuration',
+      message: `'soon' is not a duration; ${DURATION_FORMS}`,
+    });
+  });
+
+  it('rejects an unknown events mode', () => {
+    expectOnlyProblem(assetSchedule({ events: 'each' as 'per_event' }), {
+      field: 'schedule.events',
+      message: "unknown events mode 'each'; use 'batched' or 'per_event'",
+    });
+  });
+
+  it('rejects per_event on a partitioned schedule', () => {
+    expectOnlyProblem(assetSchedule({ partitioned: true, events: 'per_event' }), {
+      field: 'schedule.events',
+      message:
+        'a partitioned schedule runs once per partition; per_event applies to non-partitioned schedules only',
+    });
+  });
+});
