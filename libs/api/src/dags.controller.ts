@@ -1,8 +1,10 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { AssetsService } from '@tributary/assets';
 import { CoordinatorService, NotFoundError } from '@tributary/coordinator';
 import { Database } from '@tributary/persistence';
 import { DATABASE } from '@tributary/runtime';
 import { SchedulerService } from '@tributary/scheduler';
+import { eventView } from './assets.controller';
 import { ClearTaskInstanceDto, PatchDagDto, TriggerRunDto } from './dto';
 
 /** The first slice of the REST API (`/api/v1`): DAGs, runs, task instances with tries, logs, clear. */
@@ -12,6 +14,7 @@ export class DagsController {
     @Inject(DATABASE) private readonly db: Database,
     private readonly scheduler: SchedulerService,
     private readonly coordinator: CoordinatorService,
+    private readonly assets: AssetsService,
   ) {}
 
   @Get('dags')
@@ -38,6 +41,8 @@ export class DagsController {
   @Patch('dags/:dagId')
   async patchDag(@Param('dagId') dagId: string, @Body() body: PatchDagDto) {
     if (!(await this.scheduler.setPaused(dagId, body.isPaused))) throw new NotFoundError(`no DAG '${dagId}'`);
+    // An asset-scheduled DAG runs on the events that queued while it was paused.
+    if (!body.isPaused) await this.assets.releaseQueued(dagId);
     return this.getDag(dagId);
   }
 
@@ -75,7 +80,7 @@ export class DagsController {
   async getRun(@Param('dagId') dagId: string, @Param('runId') runId: string) {
     const [run] = await this.db.manager.query(
       `SELECT id, run_id, run_type, state, logical_date, data_interval_start, data_interval_end, conf, queued_at,
-              started_at, ended_at FROM dag_runs WHERE dag_id = $1 AND run_id = $2`,
+              started_at, ended_at, input_freshness FROM dag_runs WHERE dag_id = $1 AND run_id = $2`,
       [dagId, runId],
     );
     if (!run) throw new NotFoundError(`DAG '${dagId}' has no run '${runId}'`);
@@ -90,7 +95,8 @@ export class DagsController {
       [tis.map((t: { id: string }) => t.id)],
     );
     const events = await this.db.manager.query(
-      `SELECT e.event_id, e.asset_name, e.partition, e.source_dag_id, e.source_run_id, e.created_at
+      `SELECT e.event_id, e.asset_name, e.partition, e.metadata, e.source_dag_id, e.source_run_id, e.source_task_id,
+              e.source_try_number, e.interval_start, e.interval_end, e.created_at
        FROM run_asset_events r JOIN asset_events e ON e.id = r.asset_event_id WHERE r.run_pk = $1 ORDER BY e.id`,
       [run.id],
     );
@@ -119,13 +125,12 @@ export class DagsController {
             error: x.error,
           })),
       })),
+      // How each input stood against its freshness contract when the run started (null: no inputs).
+      inputFreshness: run.input_freshness ?? null,
       triggeringAssetEvents: events.map((e: Record<string, unknown>) => ({
-        eventId: e.event_id,
-        asset: e.asset_name,
-        partition: e.partition,
+        ...eventView(e),
         sourceDagId: e.source_dag_id,
         sourceRunId: e.source_run_id,
-        createdAt: e.created_at,
       })),
     };
   }

@@ -189,8 +189,11 @@ export async function freshnessReport(
       });
       continue;
     }
-    const judged = lastPartitionDue(contract, now);
     const upcoming = nextPartitionDue(contract, now);
+    // Nothing was promised for days before the asset was registered: report the next one instead.
+    const registeredDay = dayPartitionOf(new Date(row.registered_at), contract.timezone ?? row.timezone);
+    const lastDue = lastPartitionDue(contract, now);
+    const judged = lastDue < registeredDay ? upcoming : lastDue;
     const completed = await em.query(
       `SELECT partition, completed_at FROM asset_partitions WHERE asset_name = $1 AND partition = ANY($2::text[]) AND completed_at IS NOT NULL`,
       [row.name, [judged, upcoming]],

@@ -194,8 +194,20 @@ describe('partitionsOfEvent', () => {
         LA,
       ),
     ).toEqual([]);
-    const unlabeledDaily = piece(at('2026-04-25T00:00:00Z'), at('2026-04-26T00:00:00Z'));
-    expect(partitionsOfEvent(unlabeledDaily, 'UTC')).toEqual([]);
+  });
+
+  it('gives a day-long or longer event without a label the day its interval starts on, in the zone', () => {
+    const unlabeledDaily = piece(at('2026-04-25T09:00:00Z'), at('2026-04-26T09:00:00Z'));
+    expect(partitionsOfEvent(unlabeledDaily, 'UTC')).toEqual(['2026-04-25']);
+    expect(partitionsOfEvent(unlabeledDaily, 'Asia/Tokyo')).toEqual(['2026-04-25']);
+    expect(partitionsOfEvent(piece(at('2026-04-25T02:00:00Z'), at('2026-04-26T02:00:00Z')), LA)).toEqual([
+      '2026-04-24',
+    ]);
+    expect(
+      partitionCompletedAt('2026-04-25', 'UTC', [
+        { ...unlabeledDaily, createdAt: at('2026-04-26T10:00:00Z') },
+      ]),
+    ).toEqual(at('2026-04-26T10:00:00Z'));
   });
 });
 

@@ -48,9 +48,21 @@ export function isPieceEvent(event: Pick<PartitionEventFacts, 'intervalStart' | 
   return length > 0 && length < PIECE_LIMIT_MS;
 }
 
-/** The partitions an event contributes to: the days its piece touches, or the partition it names. */
+/**
+ * The partition a whole (non-piece) event completes: the one it names, else the day its
+ * interval starts on in the zone (a daily run's interval without a label).
+ */
+export function wholePartitionOf(event: PartitionEventFacts, timezone: string): string | null {
+  if (event.partition) return event.partition;
+  return event.intervalStart && !isPieceEvent(event) ? dayPartitionOf(event.intervalStart, timezone) : null;
+}
+
+/** The partitions an event contributes to: the days its piece touches, or the partition it completes. */
 export function partitionsOfEvent(event: PartitionEventFacts, timezone: string): string[] {
-  if (!isPieceEvent(event)) return event.partition ? [event.partition] : [];
+  if (!isPieceEvent(event)) {
+    const whole = wholePartitionOf(event, timezone);
+    return whole ? [whole] : [];
+  }
   const days: string[] = [];
   const end = (event.intervalEnd as Date).getTime();
   let day = dayPartitionOf(event.intervalStart as Date, timezone);
@@ -77,7 +89,7 @@ export function partitionCompletedAt(
   const pieces: TimeRange[] = [];
   for (const event of ordered) {
     if (!isPieceEvent(event)) {
-      if (event.partition === partition) return event.createdAt;
+      if (wholePartitionOf(event, timezone) === partition) return event.createdAt;
       continue;
     }
     if (!range) continue;
