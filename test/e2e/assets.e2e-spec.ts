@@ -232,11 +232,12 @@ describe('assets: partitions, per-event and batched runs, freshness, fallbacks, 
     expect(
       deadlines.map((a) => [a.dag_id, a.run_id, a.raised_at.toISOString(), a.recovered_at?.toISOString()]),
     ).toEqual([
-      // The 04-25 run of daily_consumer could only start at 03:00, after its 02:30 deadline: raised and recovered at once.
+      // daily_consumer's 04-25 run did not exist at its 02:30 deadline (the day landed at 03:00):
+      // raised then by the assets service, recovered by the coordinator when the run succeeded.
       [
         'daily_consumer',
         'asset_triggered__2026-04-25',
-        la('2026-04-26T03:00:00').toISOString(),
+        la('2026-04-26T02:30:00').toISOString(),
         la('2026-04-26T03:00:00').toISOString(),
       ],
       // slow_cron was queued at 06:00 with an hour's budget and took two.

@@ -86,41 +86,28 @@ describe('standalone orchestrator on a simulated clock', () => {
     expect(control.maxInFlight).toBe(1);
   });
 
-  it("starts an asset-scheduled DAG once per asset event, for the event's partition", async () => {
+  it('never starts a partitioned consumer on a day its hourly input has only partly landed', async () => {
     const produced = (await runs(o, 'producer_a')).filter((r: { state: string }) => r.state === 'success');
     expect(produced.length).toBe(5); // logical 01:00..05:00, finished at 02:00..06:00
-    const consumerRuns = await runs(o, 'consumer');
-    expect(consumerRuns).toHaveLength(produced.length);
-    for (const run of consumerRuns) {
-      expect(run.run_type).toBe('asset_triggered');
-      expect(run.state).toBe('success');
-      expect(run.logical_date.toISOString()).toBe('2026-04-25T00:00:00.000Z');
-    }
-    const [{ per_run }] = await o.db.manager.query(
-      `SELECT max(n)::int AS per_run FROM (SELECT count(*) AS n FROM run_asset_events r
-         JOIN dag_runs d ON d.id = r.run_pk WHERE d.dag_id = 'consumer' GROUP BY r.run_pk) x`,
+    // Five hours of 2026-04-25 are pieces of that day, not the day: no run reads it yet.
+    expect(await runs(o, 'consumer')).toEqual([]);
+    const [day] = await o.db.manager.query(
+      `SELECT completed_at FROM asset_partitions WHERE asset_name = 'raw.a' AND partition = '2026-04-25'`,
     );
-    expect(per_run).toBe(1);
+    expect(day.completed_at).toBeNull();
+    // Every event waits in the consumer's queue for the day to complete: none is lost.
+    const [{ queued }] = await o.db.manager.query(
+      `SELECT count(*)::int AS queued FROM asset_dag_queue WHERE dag_id = 'consumer' AND partition = '2026-04-25'`,
+    );
+    expect(queued).toBe(produced.length);
   });
 
-  it('starts a DAG that needs two inputs for the same partition only when the last one lands', async () => {
-    const bothRuns = await runs(o, 'needs_both');
-    expect(bothRuns).toHaveLength(1);
-    const [started] = await o.db.manager.query(`SELECT started_at FROM dag_runs WHERE dag_id = 'needs_both'`);
-    expect(started.started_at.toISOString()).toBe('2026-04-25T06:00:00.000Z');
-    const events = await o.db.manager.query(
-      `SELECT e.asset_name, e.partition, count(*)::int AS n FROM run_asset_events r
-       JOIN asset_events e ON e.id = r.asset_event_id JOIN dag_runs d ON d.id = r.run_pk
-       WHERE d.dag_id = 'needs_both' GROUP BY e.asset_name, e.partition ORDER BY e.asset_name`,
+  it('keeps a DAG that needs two inputs waiting while either day is incomplete', async () => {
+    expect(await runs(o, 'needs_both')).toEqual([]);
+    const queued = await o.db.manager.query(
+      `SELECT asset_name, count(*)::int AS n FROM asset_dag_queue WHERE dag_id = 'needs_both' GROUP BY asset_name ORDER BY asset_name`,
     );
-    // Every raw.a event of the partition queued until raw.b landed is recorded as a trigger of that run.
-    expect(events.map((e: { asset_name: string; partition: string }) => [e.asset_name, e.partition])).toEqual(
-      [
-        ['raw.a', '2026-04-25'],
-        ['raw.b', '2026-04-25'],
-      ],
-    );
-    expect(events[0].n).toBeGreaterThanOrEqual(4);
+    expect(queued.map((r: { asset_name: string }) => r.asset_name)).toEqual(['raw.a', 'raw.b']);
   });
 
   it('with catchup off, an hourly DAG created only the latest interval at start', async () => {

@@ -11,6 +11,9 @@ import {
   dayPartitionOf,
   dayPartitionRange,
   describeDuration,
+  describeRunDeadline,
+  runDeadlineAt,
+  RunDeadlineDefinition,
   describeFreshnessContract,
   durationMs,
   isAssetConditionMet,
@@ -38,6 +41,7 @@ import {
   raiseAlert,
   recordProcessedEvent,
   recoverAlerts,
+  runDeadlineSubject,
 } from '@tributary/messaging';
 import { Database } from '@tributary/persistence';
 import { CLOCK, Clock, DATABASE, DagRegistry, OUTBOX_RELAY, TOPIC_CATALOG } from '@tributary/runtime';
@@ -138,7 +142,7 @@ export class AssetsService {
         `SELECT ${ASSET_COLUMNS} FROM assets WHERE freshness IS NOT NULL`,
       );
       for (const row of contracts) await this.armContract(em, row, now);
-      await this.armFallbacks(em, defs, now);
+      await this.armScheduleTimers(em, defs, now);
     });
   }
 
@@ -433,9 +437,29 @@ export class AssetsService {
     );
   }
 
-  private async armFallbacks(em: EntityManager, defs: DagDefinition[], now: Date): Promise<void> {
+  /**
+   * Timers of asset schedules: the fallback, and for partitioned DAGs with a wall-clock
+   * deadline, the deadline of each day's run, which may not exist yet when it falls due.
+   */
+  private async armScheduleTimers(em: EntityManager, defs: DagDefinition[], now: Date): Promise<void> {
     const keys: string[] = [];
     for (const def of defs) {
+      if (def.schedule.kind === 'assets' && def.schedule.partitioned && def.deadline?.by !== undefined) {
+        let partition = dayPartitionOf(now, def.timezone);
+        while (partitionRunDeadline(def, partition, now).getTime() <= now.getTime())
+          partition = shiftDayPartition(partition, 1);
+        keys.push(deadlineKey(def.dagId));
+        const payload = { dagId: def.dagId, contract: def.deadline, partition };
+        await this.setTimer(
+          em,
+          'asset_run_deadline',
+          deadlineKey(def.dagId),
+          partitionRunDeadline(def, partition, now),
+          payload,
+          now,
+          true,
+        );
+      }
       if (def.schedule.kind !== 'assets' || !def.schedule.fallback) continue;
       const fallback = def.schedule.fallback;
       const timetable = new CronTimetable(fallback.at, fallback.timezone ?? def.timezone);
@@ -451,7 +475,7 @@ export class AssetsService {
       await this.setTimer(em, 'asset_fallback', fallbackKey(def.dagId), next.at, payload, now, true);
     }
     await em.query(
-      `DELETE FROM timers WHERE owner = $1 AND kind = 'asset_fallback' AND NOT (timer_key = ANY($2::text[]))`,
+      `DELETE FROM timers WHERE owner = $1 AND kind IN ('asset_fallback', 'asset_run_deadline') AND NOT (timer_key = ANY($2::text[]))`,
       [ASSETS_TIMER_OWNER, keys],
     );
   }
@@ -467,6 +491,13 @@ export class AssetsService {
         return this.judgeDeadline(em, timer.id, timer.payload as { asset: string; partition: string }, now);
       case 'freshness_lag':
         return this.judgeLagWindow(em, timer.id, timer.payload as { asset: string }, now);
+      case 'asset_run_deadline':
+        return this.judgePartitionRunDeadline(
+          em,
+          timer.id,
+          timer.payload as { dagId: string; partition: string },
+          now,
+        );
       case 'asset_fallback':
         return this.runFallback(
           em,
@@ -579,6 +610,69 @@ export class AssetsService {
           producers: asset.producer_dag_ids,
           lastEventAt: last?.toISOString() ?? null,
         },
+      },
+      now,
+    );
+  }
+
+  /**
+   * The deadline of a partitioned DAG's run for a day passed: alert unless that run succeeded,
+   * even if it does not exist yet. The coordinator recovers it when the run succeeds.
+   */
+  private async judgePartitionRunDeadline(
+    em: EntityManager,
+    timerId: string,
+    payload: { dagId: string; partition: string },
+    now: Date,
+  ): Promise<void> {
+    const [consumer]: ConsumerRow[] = await em.query(
+      `SELECT dag_id, definition, is_paused FROM dags WHERE dag_id = $1 AND is_active`,
+      [payload.dagId],
+    );
+    const def = consumer?.definition;
+    if (
+      !def ||
+      def.schedule.kind !== 'assets' ||
+      !def.schedule.partitioned ||
+      def.deadline?.by === undefined
+    ) {
+      await em.query(`DELETE FROM timers WHERE id = $1`, [timerId]);
+      return;
+    }
+    const partition = payload.partition;
+    const next = shiftDayPartition(partition, 1);
+    await em.query(`UPDATE timers SET due_at = $2, payload = $3 WHERE id = $1`, [
+      timerId,
+      partitionRunDeadline(def, next, now),
+      { dagId: def.dagId, contract: def.deadline, partition: next },
+    ]);
+    if (consumer.is_paused) return;
+    const runId = partitionRunId(partition);
+    const [run] = await em.query(`SELECT state FROM dag_runs WHERE dag_id = $1 AND run_id = $2`, [
+      def.dagId,
+      runId,
+    ]);
+    if (run?.state === 'success') return;
+    const names = assetNamesIn(def.schedule.condition);
+    const completed = await completedPartitions(em, names, partition);
+    const missing = missingAssets(def.schedule.condition, new Set(completed.keys()));
+    const deadline = partitionRunDeadline(def, partition, now);
+    const rule = describeRunDeadline(def.deadline, def.timezone);
+    await raiseAlert(
+      em,
+      this.topics,
+      {
+        kind: 'run_deadline_missed',
+        subject: runDeadlineSubject(def.dagId, runId),
+        severity: 'critical',
+        message: run
+          ? `${def.dagId} run ${runId} is not done by its deadline (${rule}): it is ${run.state}`
+          : `${def.dagId} for ${partition} is not done by its deadline (${rule}): no run yet, waiting for ${missing.join(', ')}`,
+        dagId: def.dagId,
+        runId,
+        partition,
+        deadline,
+        details: { deadline: def.deadline, state: run?.state ?? null, missing },
       },
       now,
     );
@@ -884,6 +978,17 @@ export function nextPerEventSet<T extends { asset_name: string }>(
 }
 
 const contractKey = (asset: string) => `freshness:${asset}`;
+const deadlineKey = (dagId: string) => `run-deadline:${dagId}`;
+
+/** When the run of a partitioned DAG for day D must be done (its logical date is midnight D). */
+function partitionRunDeadline(def: DagDefinition, partition: string, now: Date): Date {
+  return runDeadlineAt(
+    def.deadline as RunDeadlineDefinition,
+    partitionLogicalDate(partition, def.timezone, now),
+    now,
+    def.timezone,
+  );
+}
 const fallbackKey = (dagId: string) => `fallback:${dagId}`;
 const freshnessSubject = (asset: string, partition: string) => `asset:${asset}:${partition}`;
 const fallbackSubject = (dagId: string, partition: string) => `dag:${dagId}:${partition}`;

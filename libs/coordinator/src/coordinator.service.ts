@@ -42,6 +42,7 @@ import {
   raiseAlert,
   recordProcessedEvent,
   recoverAlerts,
+  runDeadlineSubject,
 } from '@tributary/messaging';
 import { inputAssetsOf, inputFreshness } from '@tributary/assets';
 import { Database, queryRows } from '@tributary/persistence';
@@ -229,7 +230,7 @@ export class CoordinatorService {
 
   private async createRun(em: EntityManager, p: RunRequestedPayload): Promise<void> {
     const [dag] = await em.query(
-      `SELECT definition, bundle_version, is_active, slot_starved FROM dags WHERE dag_id = $1 FOR UPDATE`,
+      `SELECT definition, bundle_version, is_active, slot_starved, deployed_at FROM dags WHERE dag_id = $1 FOR UPDATE`,
       [p.dagId],
     );
     if (!dag || !dag.is_active) {
@@ -274,8 +275,9 @@ export class CoordinatorService {
         [runPk, p.triggeringAssetEventIds],
       );
     }
-    if (def.deadline) {
-      const due = runDeadlineAt(def.deadline, logicalDate, now, def.timezone);
+    const due = def.deadline && runDeadlineAt(def.deadline, logicalDate, now, def.timezone);
+    // Catch-up runs for days before the DAG existed were never promised by their deadlines.
+    if (def.deadline && due && due.getTime() >= new Date(dag.deployed_at).getTime()) {
       await em.query(
         `INSERT INTO timers (kind, timer_key, due_at, payload, created_at) VALUES ('run_deadline', $1, $2, $3, $4)
          ON CONFLICT (timer_key) DO NOTHING`,
@@ -484,7 +486,8 @@ export class CoordinatorService {
   ): Promise<boolean> {
     const deadlineDef = def.deadline as RunDeadlineDefinition;
     const [run] = await em.query(
-      `SELECT run_id, dag_id, state, logical_date, queued_at FROM dag_runs WHERE id = $1`,
+      `SELECT r.run_id, r.dag_id, r.state, r.logical_date, r.queued_at, d.deployed_at FROM dag_runs r
+       JOIN dags d ON d.dag_id = r.dag_id WHERE r.id = $1`,
       [runPk],
     );
     if (!run || (!done && run.state === 'success')) return false;
@@ -495,6 +498,8 @@ export class CoordinatorService {
       def.timezone,
     );
     if (now.getTime() < deadline.getTime()) return false;
+    // Catch-up runs for days before the DAG existed were never promised by their deadlines.
+    if (deadline.getTime() < new Date(run.deployed_at).getTime()) return false;
     const subject = runDeadlineSubject(run.dag_id, run.run_id);
     const rule = describeRunDeadline(deadlineDef, def.timezone);
     await raiseAlert(
@@ -981,8 +986,6 @@ export class CoordinatorService {
     return run;
   }
 }
-
-const runDeadlineSubject = (dagId: string, runId: string) => `run:${dagId}:${runId}`;
 
 /** States in which a sensor's try still waits, so its timeout applies. */
 const SENSOR_WAITING_STATES: ReadonlySet<TaskInstanceState> = new Set([

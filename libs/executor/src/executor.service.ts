@@ -197,7 +197,9 @@ export class ExecutorService {
       );
       if (!row) return null;
       await em.query(
-        `UPDATE task_instance_tries SET state = 'running', worker = $3, started_at = $4 WHERE ti_id = $1 AND try_number = $2`,
+        // A reschedule-mode sensor's later checks continue its try: the try started at its first check.
+        `UPDATE task_instance_tries SET state = 'running', worker = $3, started_at = COALESCE(started_at, $4)
+         WHERE ti_id = $1 AND try_number = $2`,
         [tiId, tryNumber, this.workerId, now],
       );
       return {

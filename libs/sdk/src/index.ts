@@ -2,6 +2,7 @@
 export * from './asset';
 export * from './schedules';
 export * from './context';
+export * from './calendar';
 export * from './task';
 export * from './dag';
 export type { TriggerRule, SensorMode, DagDefinition, DagProblem, InputFreshness } from '@tributary/domain';

@@ -40,6 +40,9 @@ interface AlertRow {
   recovery_message: string | null;
 }
 
+/** The subject of a run's deadline alert: the coordinator and the assets service must agree on it. */
+export const runDeadlineSubject = (dagId: string, runId: string) => `run:${dagId}:${runId}`;
+
 const RETURNING = `RETURNING id, kind, subject, severity, message, dag_id, run_id, asset, partition, deadline, details,
   raised_at, recovered_at, recovery_message`;
 
