@@ -43,13 +43,13 @@ import {
   recoverAlerts,
   runDeadlineSubject,
 } from '@tributary/messaging';
-import { Database } from '@tributary/persistence';
+import { Database, TimerOwner, setTimer } from '@tributary/persistence';
 import { CLOCK, Clock, DATABASE, DagRegistry, OUTBOX_RELAY, TOPIC_CATALOG } from '@tributary/runtime';
 import { ASSET_COLUMNS, AssetRow, completedPartitions } from './asset-freshness';
 
 export const ASSETS_GROUP = 'assets';
 /** Timers the assets service fires (freshness deadlines, max-lag windows, schedule fallbacks). */
-export const ASSETS_TIMER_OWNER = 'assets';
+export const ASSETS_TIMER_OWNER: TimerOwner = 'assets';
 
 interface QueueRow {
   asset_event_id: string;
@@ -402,10 +402,13 @@ export class AssetsService {
   private async renewLag(em: EntityManager, asset: AssetRow, now: Date): Promise<void> {
     const contract = asset.freshness as AssetFreshnessDefinition;
     const due = new Date(now.getTime() + durationMs(contract.maxLag as string));
-    await em.query(
-      `INSERT INTO timers (kind, timer_key, due_at, payload, created_at, owner) VALUES ('freshness_lag', $1, $2, $3, $4, $5)
-       ON CONFLICT (timer_key) DO UPDATE SET due_at = $2, payload = $3`,
-      [contractKey(asset.name), due, { asset: asset.name, contract }, now, ASSETS_TIMER_OWNER],
+    await this.setTimer(
+      em,
+      'freshness_lag',
+      contractKey(asset.name),
+      due,
+      { asset: asset.name, contract },
+      now,
     );
     await recoverAlerts(
       em,
@@ -429,11 +432,11 @@ export class AssetsService {
     now: Date,
     keepSameContract = false,
   ): Promise<void> {
-    await em.query(
-      `INSERT INTO timers (kind, timer_key, due_at, payload, created_at, owner) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (timer_key) DO UPDATE SET kind = $1, due_at = $3, payload = $4
-       WHERE NOT $7 OR timers.kind <> $1 OR (timers.payload -> 'contract') IS DISTINCT FROM ($4::jsonb -> 'contract')`,
-      [kind, key, due, payload, now, ASSETS_TIMER_OWNER, keepSameContract],
+    await setTimer(
+      em,
+      { owner: ASSETS_TIMER_OWNER, kind, key, dueAt: due, payload },
+      now,
+      keepSameContract ? 'replace-if-contract-changed' : 'replace',
     );
   }
 

@@ -45,7 +45,7 @@ import {
   runDeadlineSubject,
 } from '@tributary/messaging';
 import { inputAssetsOf, inputFreshness } from '@tributary/assets';
-import { Database, queryRows } from '@tributary/persistence';
+import { Database, queryRows, setTimer } from '@tributary/persistence';
 import {
   CLOCK,
   Clock,
@@ -278,11 +278,13 @@ export class CoordinatorService {
     const due = def.deadline && runDeadlineAt(def.deadline, logicalDate, now, def.timezone);
     // Catch-up runs for days before the DAG existed were never promised by their deadlines.
     if (def.deadline && due && due.getTime() >= new Date(dag.deployed_at).getTime()) {
-      await em.query(
-        `INSERT INTO timers (kind, timer_key, due_at, payload, created_at) VALUES ('run_deadline', $1, $2, $3, $4)
-         ON CONFLICT (timer_key) DO NOTHING`,
-        [`run:${runPk}:deadline`, due, { runPk }, now],
-      );
+      const timer = {
+        owner: 'coordinator',
+        kind: 'run_deadline',
+        key: `run:${runPk}:deadline`,
+        dueAt: due,
+      } as const;
+      await setTimer(em, { ...timer, payload: { runPk } }, now);
     }
     await this.advanceDag(em, { def, slotStarved: dag.slot_starved }, runPk);
   }
@@ -371,10 +373,10 @@ export class CoordinatorService {
     ti: Pick<TiRow, 'id' | 'try_number'>,
     now: Date,
   ): Promise<void> {
-    await em.query(
-      `INSERT INTO timers (kind, timer_key, due_at, payload, created_at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (timer_key) DO NOTHING`,
-      [kind, key, due, { tiId: ti.id, tryNumber: ti.try_number }, now],
+    await setTimer(
+      em,
+      { owner: 'coordinator', kind, key, dueAt: due, payload: { tiId: ti.id, tryNumber: ti.try_number } },
+      now,
     );
   }
 
