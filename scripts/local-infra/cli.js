@@ -193,6 +193,9 @@ async function main(argv) {
   if (command !== 'help' && command !== '--help' && command !== '-h') process.exitCode = 2;
 }
 
+// Before main() runs: kafka-broker.js and postgres-cluster.js require this file (the main module) for it.
+module.exports = { spawnWatchdog };
+
 if (require.main === module) {
   if (process.argv[2] === 'watchdog') runWatchdog();
   else {
@@ -202,5 +205,3 @@ if (require.main === module) {
     });
   }
 }
-
-module.exports = { spawnWatchdog };

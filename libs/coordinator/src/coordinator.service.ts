@@ -511,7 +511,7 @@ export class CoordinatorService {
         kind: 'run_deadline_missed',
         subject,
         severity: 'critical',
-        message: `${run.dag_id} run ${run.run_id} is not done by its deadline (${rule}): it is ${done ? 'running' : run.state}`,
+        message: `${run.dag_id} run ${run.run_id} is not done by its deadline (${rule}): it ${done ? 'finished after it' : `is ${run.state}`}`,
         dagId: run.dag_id,
         runId: run.run_id,
         deadline,

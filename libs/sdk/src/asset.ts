@@ -21,7 +21,14 @@ export class Asset {
     return {
       name: this.name,
       ...(this.options.description ? { description: this.options.description } : {}),
-      ...(this.options.freshness ? { freshness: { offsetDays: 1, ...this.options.freshness } } : {}),
+      ...(this.options.freshness
+        ? {
+            freshness:
+              this.options.freshness.by !== undefined
+                ? { offsetDays: 1, ...this.options.freshness }
+                : { ...this.options.freshness },
+          }
+        : {}),
     };
   }
 

@@ -55,11 +55,25 @@ describe('DatabaseChecks', () => {
       `UPDATE task_instances SET state = $4 WHERE dag_id = $1 AND run_id = $2 AND task_id = $3`,
       [dagId, runId, taskId, state],
     );
-  const insertAssetEvent = (eventId: string, asset: string, partition: string | null, createdAt: string) =>
-    db.manager.query(
-      `INSERT INTO asset_events (event_id, asset_name, partition, created_at) VALUES ($1, $2, $3, $4)`,
+  // What the assets service records for an event that completes its partition.
+  const insertAssetEvent = async (
+    eventId: string,
+    asset: string,
+    partition: string | null,
+    createdAt: string,
+  ) => {
+    const [{ id }] = await db.manager.query(
+      `INSERT INTO asset_events (event_id, asset_name, partition, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
       [eventId, asset, partition, createdAt],
     );
+    if (partition === null) return;
+    await db.manager.query(
+      `INSERT INTO asset_partitions (asset_name, partition, completed_at, completed_by_event_id, updated_at)
+       VALUES ($1, $2, $3, $4, $3)
+       ON CONFLICT (asset_name, partition) DO UPDATE SET completed_at = $3, completed_by_event_id = $4, updated_at = $3`,
+      [asset, partition, createdAt, id],
+    );
+  };
 
   const externalTask = (dagId: string, logicalDate: string, taskId?: string): ExternalTaskCheck => ({
     family: 'external_task',

@@ -125,13 +125,12 @@ export class DatabaseChecks {
   private async lookUpAssetEvents(keys: AssetKey[]): Promise<(LatestAssetEvent | null)[]> {
     const rows = await queryRows<{ idx: number; event_id: string; created_at: Date | string }>(
       this.db.manager,
-      `SELECT k.idx::int AS idx, e.event_id, e.created_at
+      // The partition must be complete, as for asset schedules: an hourly producer's first hour is not its day.
+      `SELECT k.idx::int AS idx, e.event_id, p.completed_at AS created_at
          FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k (asset_name, partition, idx)
-         CROSS JOIN LATERAL (
-           SELECT event_id, created_at FROM asset_events
-            WHERE asset_name = k.asset_name AND partition = k.partition
-            ORDER BY id DESC LIMIT 1
-         ) e`,
+         JOIN asset_partitions p ON p.asset_name = k.asset_name AND p.partition = k.partition
+                                AND p.completed_at IS NOT NULL
+         JOIN asset_events e ON e.id = p.completed_by_event_id`,
       [keys.map((k) => k.asset), keys.map((k) => k.partition)],
     );
     const events: (LatestAssetEvent | null)[] = keys.map(() => null);
