@@ -161,7 +161,9 @@ export class AssetsService {
         [
           registration.name,
           registration.description ?? null,
-          registration.freshness?.by !== undefined ? { offsetDays: 1, ...registration.freshness } : (registration.freshness ?? null),
+          registration.freshness?.by !== undefined
+            ? { offsetDays: 1, ...registration.freshness }
+            : (registration.freshness ?? null),
           registration.timezone ?? registration.freshness?.timezone ?? 'UTC',
           now,
           registration.timezone !== undefined || registration.freshness?.timezone !== undefined,

@@ -34,7 +34,7 @@ describe('Database on embedded PGlite', () => {
         'DagSlotStarved1763769600000',
         'OutboxProducer1763856000000',
         'SensorsAndTriggers1763942400000',
-      'AssetsAndFreshness1764028800000',
+        'AssetsAndFreshness1764028800000',
       ]);
     } finally {
       await fresh.close();

@@ -44,7 +44,11 @@ export function assets(condition: AssetLike, options: AssetScheduleOptions = {})
     condition: toAssetCondition(condition),
     partitioned: options.partitioned ?? false,
     // Stated on every non-partitioned schedule, so listings say how events become runs.
-    ...(options.partitioned ? (options.events ? { events: options.events } : {}) : { events: options.events ?? 'batched' }),
+    ...(options.partitioned
+      ? options.events
+        ? { events: options.events }
+        : {}
+      : { events: options.events ?? 'batched' }),
     ...(options.fallback ? { fallback: options.fallback } : {}),
   };
 }

@@ -79,7 +79,8 @@ export function validateDag(dag: DagDefinition): DagProblem[] {
   for (const asset of dag.assets ?? []) {
     validateAssetName(asset.name, 'assets', add);
     if (asset.freshness !== undefined) {
-      for (const p of freshnessContractProblems(asset.freshness)) add(`assets.${asset.name}.${p.field}`, p.message);
+      for (const p of freshnessContractProblems(asset.freshness))
+        add(`assets.${asset.name}.${p.field}`, p.message);
     }
   }
   if (dag.deadline !== undefined) for (const p of runDeadlineProblems(dag.deadline)) add(p.field, p.message);
@@ -154,13 +155,16 @@ function validateSchedule(dag: DagDefinition, zone: string, add: AddProblem): vo
           'an and()/or() with no assets can never be met; give it at least one asset or remove it',
         );
       }
-      if (schedule.events !== undefined && !(ASSET_EVENT_MODES as readonly string[]).includes(schedule.events)) {
+      if (
+        schedule.events !== undefined &&
+        !(ASSET_EVENT_MODES as readonly string[]).includes(schedule.events)
+      ) {
         add('schedule.events', `unknown events mode '${schedule.events}'; use 'batched' or 'per_event'`);
       }
       if (schedule.partitioned && schedule.events === 'per_event') {
         add(
           'schedule.events',
-          "a partitioned schedule runs once per partition; per_event applies to non-partitioned schedules only",
+          'a partitioned schedule runs once per partition; per_event applies to non-partitioned schedules only',
         );
       }
       if (schedule.fallback) {

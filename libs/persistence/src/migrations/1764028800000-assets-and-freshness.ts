@@ -40,7 +40,9 @@ export class AssetsAndFreshness1764028800000 implements MigrationInterface {
     );
 
     await q.query(`UPDATE asset_dag_queue SET partition = '' WHERE partition IS NULL`);
-    await q.query(`ALTER TABLE asset_dag_queue ALTER COLUMN partition SET NOT NULL, ALTER COLUMN partition SET DEFAULT ''`);
+    await q.query(
+      `ALTER TABLE asset_dag_queue ALTER COLUMN partition SET NOT NULL, ALTER COLUMN partition SET DEFAULT ''`,
+    );
     await q.query(`ALTER TABLE asset_dag_queue DROP CONSTRAINT asset_dag_queue_pkey`);
     await q.query(`ALTER TABLE asset_dag_queue ADD PRIMARY KEY (dag_id, asset_event_id, partition)`);
 
@@ -84,7 +86,9 @@ export class AssetsAndFreshness1764028800000 implements MigrationInterface {
     await q.query(`DROP TABLE alerts`);
     await q.query(`DROP TABLE asset_partition_runs`);
     await q.query(`ALTER TABLE asset_dag_queue DROP CONSTRAINT asset_dag_queue_pkey`);
-    await q.query(`ALTER TABLE asset_dag_queue ALTER COLUMN partition DROP NOT NULL, ALTER COLUMN partition DROP DEFAULT`);
+    await q.query(
+      `ALTER TABLE asset_dag_queue ALTER COLUMN partition DROP NOT NULL, ALTER COLUMN partition DROP DEFAULT`,
+    );
     await q.query(`UPDATE asset_dag_queue SET partition = NULL WHERE partition = ''`);
     await q.query(
       `DELETE FROM asset_dag_queue a USING asset_dag_queue b
@@ -92,7 +96,9 @@ export class AssetsAndFreshness1764028800000 implements MigrationInterface {
     );
     await q.query(`ALTER TABLE asset_dag_queue ADD PRIMARY KEY (dag_id, asset_event_id)`);
     await q.query(`DROP TABLE asset_partitions`);
-    await q.query(`ALTER TABLE assets DROP COLUMN last_event_at, DROP COLUMN registered_by, DROP COLUMN timezone`);
+    await q.query(
+      `ALTER TABLE assets DROP COLUMN last_event_at, DROP COLUMN registered_by, DROP COLUMN timezone`,
+    );
     await q.query(`ALTER TABLE asset_events DROP COLUMN interval_end, DROP COLUMN interval_start`);
     await q.query(`DROP INDEX timers_owner_due_idx`);
     await q.query(`CREATE INDEX timers_due_idx ON timers (due_at)`);
