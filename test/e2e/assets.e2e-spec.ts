@@ -105,6 +105,9 @@ describe('assets: partitions, per-event and batched runs, freshness, fallbacks, 
     // The fallback ran 04-25 without the partner feed; the feed arrives late and 04-25 runs for real.
     events.partner = await publish('ext.partner_feed', { partition: '2026-04-25' });
     await o.settle();
+    // A manual run of the hourly producer covers no known hour: it must not complete 04-26.
+    await o.scheduler.requestRun('hourly_producer', 'manual', { runId: 'manual_reland' });
+    await o.settle();
   });
 
   afterAll(async () => {
@@ -127,6 +130,10 @@ describe('assets: partitions, per-event and batched runs, freshness, fallbacks, 
       `SELECT count(*)::int AS n FROM asset_partitions WHERE asset_name = 'raw.hourly' AND completed_at IS NOT NULL`,
     );
     expect(n).toBe(1); // 04-26 has pieces but is not complete
+    const [manual] = await q<{ partition: string | null; interval_start: Date | null }>(
+      `SELECT partition, interval_start FROM asset_events WHERE source_run_id = 'manual_reland'`,
+    );
+    expect(manual).toEqual({ partition: null, interval_start: null });
   });
 
   it('records how the inputs stood against their contracts when the run started, and shows it to the task', async () => {

@@ -16,6 +16,7 @@ import {
   RunDeadlineDefinition,
   describeFreshnessContract,
   durationMs,
+  fnv1a32,
   isAssetConditionMet,
   isPieceEvent,
   judgeLag,
@@ -33,6 +34,7 @@ import {
   AssetEventEvent,
   AssetEventPayload,
   OutboxRelay,
+  PoisonMessageError,
   RunRequestedPayload,
   TOPICS,
   TopicCatalog,
@@ -143,13 +145,44 @@ export class AssetsService {
       );
       for (const row of contracts) await this.armContract(em, row, now);
       await this.armScheduleTimers(em, defs, now);
+      for (const def of defs)
+        if (def.schedule.kind === 'assets') await this.alignQueue(em, def.dagId, def.schedule.partitioned);
     });
+  }
+
+  /**
+   * A DAG switched between partitioned and not keeps its queued events, re-keyed for its
+   * mode: by the partition each event names, or ''.
+   */
+  private async alignQueue(em: EntityManager, dagId: string, partitioned: boolean): Promise<void> {
+    await em.query(
+      `INSERT INTO asset_dag_queue (dag_id, asset_event_id, asset_name, partition, queued_at)
+       SELECT q.dag_id, q.asset_event_id, q.asset_name, ${partitioned ? 'e.partition' : "''"}, q.queued_at
+       FROM asset_dag_queue q JOIN asset_events e ON e.id = q.asset_event_id
+       WHERE q.dag_id = $1 AND ${partitioned ? "q.partition = '' AND e.partition IS NOT NULL" : "q.partition <> ''"}
+       ON CONFLICT DO NOTHING`,
+      [dagId],
+    );
+    await em.query(
+      `DELETE FROM asset_dag_queue WHERE dag_id = $1 AND ${partitioned ? "partition = ''" : "partition <> ''"}`,
+      [dagId],
+    );
   }
 
   /** Registers (or updates) an asset from outside the bundle. */
   async registerAsset(registration: AssetRegistration): Promise<AssetRow> {
     const now = this.clock.now();
     return this.db.transaction(async (em) => {
+      const [existing]: { timezone: string }[] = await em.query(
+        `SELECT timezone FROM assets WHERE name = $1 FOR UPDATE`,
+        [registration.name],
+      );
+      // A wall-clock contract without a zone is read in the asset's zone (given now, or already registered).
+      const zone = registration.timezone ?? registration.freshness?.timezone ?? existing?.timezone ?? 'UTC';
+      const freshness =
+        registration.freshness?.by !== undefined
+          ? { offsetDays: 1, ...registration.freshness, timezone: registration.freshness.timezone ?? zone }
+          : (registration.freshness ?? null);
       const [row]: AssetRow[] = await em.query(
         `INSERT INTO assets (name, description, freshness, timezone, registered_by, registered_at)
          VALUES ($1, $2, $3, $4, 'api', $5)
@@ -161,10 +194,8 @@ export class AssetsService {
         [
           registration.name,
           registration.description ?? null,
-          registration.freshness?.by !== undefined
-            ? { offsetDays: 1, ...registration.freshness }
-            : (registration.freshness ?? null),
-          registration.timezone ?? registration.freshness?.timezone ?? 'UTC',
+          freshness,
+          zone,
           now,
           registration.timezone !== undefined || registration.freshness?.timezone !== undefined,
         ],
@@ -196,6 +227,11 @@ export class AssetsService {
         intervalEnd: p.dataInterval ? new Date(p.dataInterval.end) : null,
         createdAt: now,
       };
+      if (facts.intervalStart && facts.intervalEnd && facts.intervalEnd <= facts.intervalStart) {
+        throw new PoisonMessageError(
+          `dataInterval.end (${p.dataInterval?.end}) must be after dataInterval.start (${p.dataInterval?.start})`,
+        );
+      }
       const inserted = await em.query(
         `INSERT INTO asset_events (event_id, asset_name, partition, metadata, source_dag_id, source_run_id, source_task_id,
            source_try_number, interval_start, interval_end, created_at)
@@ -523,9 +559,11 @@ export class AssetsService {
     payload: { asset: string; partition: string },
     now: Date,
   ): Promise<void> {
-    const [asset]: AssetRow[] = await em.query(`SELECT ${ASSET_COLUMNS} FROM assets WHERE name = $1`, [
-      payload.asset,
-    ]);
+    // FOR SHARE waits for an event of this asset still committing: one that landed in time counts.
+    const [asset]: AssetRow[] = await em.query(
+      `SELECT ${ASSET_COLUMNS} FROM assets WHERE name = $1 FOR SHARE`,
+      [payload.asset],
+    );
     if (!asset?.freshness || asset.freshness.by === undefined) {
       await em.query(`DELETE FROM timers WHERE id = $1`, [timerId]);
       return;
@@ -653,11 +691,14 @@ export class AssetsService {
     ]);
     if (consumer.is_paused) return;
     const runId = partitionRunId(partition);
-    const [run] = await em.query(`SELECT state FROM dag_runs WHERE dag_id = $1 AND run_id = $2`, [
-      def.dagId,
-      runId,
-    ]);
-    if (run?.state === 'success') return;
+    // FOR SHARE waits for a run's success still committing; any successful run of the day (a fallback run too) meets it.
+    const runs: { run_id: string; state: string }[] = await em.query(
+      `SELECT run_id, state FROM dag_runs WHERE dag_id = $1 AND logical_date = $2 AND run_type = 'asset_triggered'
+       ORDER BY id FOR SHARE`,
+      [def.dagId, partitionLogicalDate(partition, def.timezone, now)],
+    );
+    if (runs.some((r) => r.state === 'success')) return;
+    const run = runs.find((r) => r.run_id === runId);
     const names = assetNamesIn(def.schedule.condition);
     const completed = await completedPartitions(em, names, partition);
     const missing = missingAssets(def.schedule.condition, new Set(completed.keys()));
@@ -762,6 +803,7 @@ export class AssetsService {
       return;
     }
     const since = previous?.at ?? new Date(0);
+    if (payload.firstPartition && dayPartitionOf(since, def.timezone) < payload.firstPartition) return;
     const [ran] = await em.query(
       `SELECT 1 FROM asset_partition_runs WHERE dag_id = $1 AND partition = '' AND requested_at > $2 LIMIT 1`,
       [def.dagId, since],
@@ -837,7 +879,10 @@ export class AssetsService {
     schedule: AssetScheduleDefinition,
     now: Date,
   ): Promise<number> {
-    const queue = await this.queued(em, def.dagId);
+    // A partitioned DAG's queue rows name a partition; a non-partitioned DAG's are ''.
+    const queue = (await this.queued(em, def.dagId)).filter(
+      (q) => (q.partition === '') !== schedule.partitioned,
+    );
     if (schedule.partitioned) return this.triggerPartitions(em, def, schedule.condition, queue, now);
     if ((schedule.events ?? 'batched') === 'batched') {
       if (!isAssetConditionMet(schedule.condition, new Set(queue.map((q) => q.asset_name)))) return 0;
@@ -1000,7 +1045,9 @@ const fallbackSubject = (dagId: string, partition: string) => `dag:${dagId}:${pa
 
 /** A partition is free text ('region=us/2026-04-25'); a run id allows [A-Za-z0-9_.:+-] only. */
 function partitionRunId(partition: string): string {
-  return `asset_triggered__${partition.replace(/[^A-Za-z0-9_.:+-]/g, '_').slice(0, 120)}`;
+  const safe = partition.replace(/[^A-Za-z0-9_.:+-]/g, '_').slice(0, 120);
+  // Two partitions that read the same once made safe ('a=b', 'a_b') keep distinct run ids.
+  return `asset_triggered__${safe === partition ? safe : `${safe}.${fnv1a32(partition).toString(16)}`}`;
 }
 
 /** A day partition's run has logical date midnight D in the DAG's zone; other partitions, the request time. */

@@ -17,6 +17,8 @@ import {
   evaluateTriggerRule,
   isTerminalTaskInstanceState,
   pokeDelayMs,
+  PIECE_LIMIT_MS,
+  timetableForDag,
   describeRunDeadline,
   runDeadlineAt,
   resolveSensorCheck,
@@ -473,9 +475,19 @@ export class CoordinatorService {
     runPk: string,
     now: Date,
   ): Promise<void> {
-    if (!(await this.raiseRunDeadline(em, def, runPk, now, true))) {
-      await em.query(`DELETE FROM timers WHERE timer_key = $1`, [`run:${runPk}:deadline`]);
-    }
+    // First: a deadline tick firing right now finishes (it holds the timer row) before we look.
+    await em.query(`DELETE FROM timers WHERE timer_key = $1`, [`run:${runPk}:deadline`]);
+    if (await this.raiseRunDeadline(em, def, runPk, now, true)) return;
+    // Done in time by this clock, yet an alert may be open (raised by another host's clock, or for a run
+    // that did not exist at the deadline): the run is done, so it recovers.
+    const [run] = await em.query(`SELECT run_id FROM dag_runs WHERE id = $1`, [runPk]);
+    await recoverAlerts(
+      em,
+      this.topics,
+      { kind: 'run_deadline_missed', subject: runDeadlineSubject(def.dagId, run.run_id) },
+      `${def.dagId} run ${run.run_id} is done (${describeRunDeadline(def.deadline as RunDeadlineDefinition, def.timezone)})`,
+      now,
+    );
   }
 
   /** Raises the run's deadline alert if the deadline has passed (and with `done`, recovers it). True when past it. */
@@ -502,6 +514,12 @@ export class CoordinatorService {
     if (now.getTime() < deadline.getTime()) return false;
     // Catch-up runs for days before the DAG existed were never promised by their deadlines.
     if (deadline.getTime() < new Date(run.deployed_at).getTime()) return false;
+    // Another run of the same day met the deadline (a re-run after an input was updated again).
+    const [met] = await em.query(
+      `SELECT 1 FROM dag_runs WHERE dag_id = $1 AND logical_date = $2 AND id <> $3 AND state = 'success' AND ended_at <= $4 LIMIT 1`,
+      [run.dag_id, run.logical_date, runPk, deadline],
+    );
+    if (met) return false;
     const subject = runDeadlineSubject(run.dag_id, run.run_id);
     const rule = describeRunDeadline(deadlineDef, def.timezone);
     await raiseAlert(
@@ -939,7 +957,12 @@ export class CoordinatorService {
     asset: string,
     now: Date,
   ): Promise<void> {
-    const partition = DateTime.fromJSDate(ti.logical_date, { zone: def.timezone }).toISODate();
+    // A run without a data interval (manual, external) of a DAG that runs more often than daily
+    // covers an unknown piece of its day: it must not complete the day, so it names no partition.
+    const partition =
+      !ti.data_interval_end && isSubDailySchedule(def, ti.logical_date)
+        ? null
+        : DateTime.fromJSDate(ti.logical_date, { zone: def.timezone }).toISODate();
     await enqueueOutbox(
       em,
       this.topics.name(TOPICS.assetEvents),
@@ -987,6 +1010,14 @@ export class CoordinatorService {
     if (!run) throw new NotFoundError(`DAG '${dagId}' has no run '${runId}'`);
     return run;
   }
+}
+
+/** Whether the DAG's clock schedule fires more often than a day (its runs deliver pieces of days). */
+function isSubDailySchedule(def: DagDefinition, around: Date): boolean {
+  const timetable = timetableForDag(def, around);
+  const next = timetable?.nextFireAfter(around);
+  const after = next && timetable?.nextFireAfter(next.at);
+  return !!after && after.at.getTime() - next.at.getTime() < PIECE_LIMIT_MS;
 }
 
 /** States in which a sensor's try still waits, so its timeout applies. */

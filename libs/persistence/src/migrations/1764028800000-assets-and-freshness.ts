@@ -39,6 +39,12 @@ export class AssetsAndFreshness1764028800000 implements MigrationInterface {
       )`,
     );
 
+    // Partitions delivered before this migration: an event naming a partition completed it.
+    await q.query(
+      `INSERT INTO asset_partitions (asset_name, partition, completed_at, completed_by_event_id, updated_at)
+       SELECT DISTINCT ON (asset_name, partition) asset_name, partition, created_at, id, created_at
+       FROM asset_events WHERE partition IS NOT NULL ORDER BY asset_name, partition, created_at, id`,
+    );
     await q.query(`UPDATE asset_dag_queue SET partition = '' WHERE partition IS NULL`);
     await q.query(
       `ALTER TABLE asset_dag_queue ALTER COLUMN partition SET NOT NULL, ALTER COLUMN partition SET DEFAULT ''`,
