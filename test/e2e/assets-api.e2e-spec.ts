@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { ManualClock } from '@tributary/runtime';
 import { StandaloneOrchestrator } from '@tributary/standalone';
+import { callJson } from '../support/http';
 
 jest.setTimeout(60_000);
 
@@ -11,16 +12,7 @@ const enc = encodeURIComponent;
 // lineage, freshness and alerts, with a simulated clock (Los Angeles days).
 describe('REST API /api/v1 assets, freshness and alerts (standalone)', () => {
   let o: StandaloneOrchestrator;
-  const call = async (method: string, url: string, body?: unknown) => {
-    const response = await fetch(`${o.url}${url}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    // JSON bodies are asserted field by field below.
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    return { status: response.status, body: (await response.json()) as any };
-  };
+  const call = (method: string, url: string, body?: unknown) => callJson(o.url as string, method, url, body);
 
   beforeAll(async () => {
     o = await StandaloneOrchestrator.start({

@@ -1,22 +1,14 @@
 import * as path from 'path';
 import { ManualClock } from '@tributary/runtime';
 import { StandaloneOrchestrator } from '@tributary/standalone';
+import { callJson } from '../support/http';
 
 jest.setTimeout(60_000);
 
 // The REST API of the standalone process, over real HTTP on 127.0.0.1.
 describe('REST API /api/v1 (standalone)', () => {
   let o: StandaloneOrchestrator;
-  const call = async (method: string, url: string, body?: unknown) => {
-    const response = await fetch(`${o.url}${url}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    // JSON bodies are asserted field by field below.
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    return { status: response.status, body: (await response.json()) as any };
-  };
+  const call = (method: string, url: string, body?: unknown) => callJson(o.url as string, method, url, body);
 
   beforeAll(async () => {
     o = await StandaloneOrchestrator.start({

@@ -62,20 +62,19 @@ export async function inputFreshness(
 ): Promise<InputFreshness[]> {
   const names = inputAssetsOf(def);
   if (names.length === 0) return [];
+  const partition = dayPartitionOf(logicalDate, def.timezone);
+  // A run of a non-partitioned asset schedule reads "the latest"; any other run reads its day.
+  if (!(def.schedule.kind === 'assets' && !def.schedule.partitioned)) {
+    return judgeInputsForDay(em, names, partition, now);
+  }
   const rows: AssetRow[] = await em.query(
     `SELECT ${ASSET_COLUMNS} FROM assets WHERE name = ANY($1::text[])`,
     [names],
   );
   const byName = new Map(rows.map((r) => [r.name, r]));
-  // A run of a non-partitioned asset schedule reads "the latest"; any other run reads its day.
-  const byDay = !(def.schedule.kind === 'assets' && !def.schedule.partitioned);
-  const partition = dayPartitionOf(logicalDate, def.timezone);
-  const completed = byDay ? await completedPartitions(em, names, partition) : new Map<string, Date>();
   return names.map((name) => {
     const row = byName.get(name);
-    if (byDay || row?.freshness?.maxLag !== undefined) {
-      return judgeInput(row, name, partition, completed.get(name) ?? null, now);
-    }
+    if (row?.freshness?.maxLag !== undefined) return judgeInput(row, name, partition, null, now);
     const last = row?.last_event_at ? new Date(row.last_event_at) : null;
     return {
       asset: name,
@@ -88,6 +87,22 @@ export async function inputFreshness(
       lateByMs: 0,
     };
   });
+}
+
+/** How each asset stands for day `partition` against its contract (or without one, complete or not). */
+export async function judgeInputsForDay(
+  em: EntityManager,
+  names: string[],
+  partition: string,
+  now: Date,
+): Promise<InputFreshness[]> {
+  const rows: AssetRow[] = await em.query(
+    `SELECT ${ASSET_COLUMNS} FROM assets WHERE name = ANY($1::text[])`,
+    [names],
+  );
+  const byName = new Map(rows.map((r) => [r.name, r]));
+  const completed = await completedPartitions(em, names, partition);
+  return names.map((name) => judgeInput(byName.get(name), name, partition, completed.get(name) ?? null, now));
 }
 
 function judgeInput(
@@ -166,6 +181,33 @@ export async function freshnessReport(
     `SELECT id, asset FROM alerts WHERE kind = 'freshness_missed' AND recovered_at IS NULL ORDER BY id`,
   );
   const openByAsset = new Map(open.map((a) => [a.asset, String(a.id)]));
+  // Which days each wall-clock contract is judged on, then their completions in one query.
+  const days = new Map<string, { judged: string; upcoming: string }>();
+  for (const row of rows) {
+    const contract = row.freshness as AssetFreshnessDefinition;
+    if (contract.maxLag !== undefined) continue;
+    const upcoming = nextPartitionDue(contract, now);
+    // Nothing was promised for days before the asset was registered: report the next one instead.
+    const registeredDay = dayPartitionOf(new Date(row.registered_at), contract.timezone ?? row.timezone);
+    const lastDue = lastPartitionDue(contract, now);
+    days.set(row.name, { judged: lastDue < registeredDay ? upcoming : lastDue, upcoming });
+  }
+  const keys = [...days].flatMap(([name, d]) => [
+    [name, d.judged],
+    [name, d.upcoming],
+  ]);
+  const completions: { asset_name: string; partition: string; completed_at: Date }[] = keys.length
+    ? await em.query(
+        `SELECT p.asset_name, p.partition, p.completed_at FROM asset_partitions p
+         JOIN unnest($1::text[], $2::text[]) AS k (asset_name, partition)
+           ON k.asset_name = p.asset_name AND k.partition = p.partition
+         WHERE p.completed_at IS NOT NULL`,
+        [keys.map((k) => k[0]), keys.map((k) => k[1])],
+      )
+    : [];
+  const completedAt = new Map(
+    completions.map((c) => [`${c.asset_name}|${c.partition}`, new Date(c.completed_at)]),
+  );
   const reports: FreshnessReport[] = [];
   for (const row of rows) {
     const contract = row.freshness as AssetFreshnessDefinition;
@@ -175,7 +217,8 @@ export async function freshnessReport(
       description: describeFreshnessContract(contract),
       openAlertId: openByAsset.get(row.name) ?? null,
     };
-    if (contract.maxLag !== undefined) {
+    const day = days.get(row.name);
+    if (!day) {
       const last = row.last_event_at ? new Date(row.last_event_at) : null;
       const v = judgeLag(contract, last, new Date(row.registered_at), now);
       reports.push({
@@ -189,33 +232,21 @@ export async function freshnessReport(
       });
       continue;
     }
-    const upcoming = nextPartitionDue(contract, now);
-    // Nothing was promised for days before the asset was registered: report the next one instead.
-    const registeredDay = dayPartitionOf(new Date(row.registered_at), contract.timezone ?? row.timezone);
-    const lastDue = lastPartitionDue(contract, now);
-    const judged = lastDue < registeredDay ? upcoming : lastDue;
-    const completed = await em.query(
-      `SELECT partition, completed_at FROM asset_partitions WHERE asset_name = $1 AND partition = ANY($2::text[]) AND completed_at IS NOT NULL`,
-      [row.name, [judged, upcoming]],
-    );
-    const at = (p: string) => {
-      const hit = completed.find((c: { partition: string }) => c.partition === p);
-      return hit ? new Date(hit.completed_at) : null;
-    };
-    const v = judgePartition(contract, judged, at(judged), now);
-    const n = judgePartition(contract, upcoming, at(upcoming), now);
+    const at = (p: string) => completedAt.get(`${row.name}|${p}`) ?? null;
+    const v = judgePartition(contract, day.judged, at(day.judged), now);
+    const n = judgePartition(contract, day.upcoming, at(day.upcoming), now);
     reports.push({
       ...base,
-      partition: judged,
+      partition: day.judged,
       status: v.status,
       deadline: v.deadline.toISOString(),
-      completedAt: at(judged)?.toISOString() ?? null,
+      completedAt: at(day.judged)?.toISOString() ?? null,
       lateByMs: v.lateByMs,
       next: {
-        partition: upcoming,
+        partition: day.upcoming,
         deadline: n.deadline.toISOString(),
         status: n.status,
-        completedAt: at(upcoming)?.toISOString() ?? null,
+        completedAt: at(day.upcoming)?.toISOString() ?? null,
       },
     });
   }

@@ -47,7 +47,7 @@ import {
 } from '@tributary/messaging';
 import { Database, TimerOwner, setTimer } from '@tributary/persistence';
 import { CLOCK, Clock, DATABASE, DagRegistry, OUTBOX_RELAY, TOPIC_CATALOG } from '@tributary/runtime';
-import { ASSET_COLUMNS, AssetRow, completedPartitions } from './asset-freshness';
+import { ASSET_COLUMNS, AssetRow, completedPartitions, judgeInputsForDay } from './asset-freshness';
 
 export const ASSETS_GROUP = 'assets';
 /** Timers the assets service fires (freshness deadlines, max-lag windows, schedule fallbacks). */
@@ -261,12 +261,27 @@ export class AssetsService {
       for (const partition of partitions) await this.recordPartition(em, asset, partition, eventPk, now);
       if (asset.freshness?.maxLag !== undefined) await this.renewLag(em, asset, now);
 
-      const consumers: ConsumerRow[] = await em.query(
-        `SELECT dag_id, definition, is_paused FROM dags WHERE is_active AND schedule_kind = 'assets' ORDER BY dag_id FOR UPDATE`,
+      // Only the DAGs scheduled on this asset are locked (in dag_id order): events of unrelated assets
+      // do not wait for each other, and events for one consumer see each other's completions.
+      const candidates: { dag_id: string; definition: DagDefinition }[] = await em.query(
+        `SELECT dag_id, definition FROM dags WHERE is_active AND schedule_kind = 'assets' ORDER BY dag_id`,
       );
+      const named = candidates
+        .filter((c) =>
+          assetNamesIn((c.definition.schedule as AssetScheduleDefinition).condition).includes(p.asset),
+        )
+        .map((c) => c.dag_id);
+      const consumers: ConsumerRow[] = named.length
+        ? await em.query(
+            `SELECT dag_id, definition, is_paused FROM dags
+             WHERE dag_id = ANY($1::text[]) AND is_active AND schedule_kind = 'assets' ORDER BY dag_id FOR UPDATE`,
+            [named],
+          )
+        : [];
       let runs = 0;
       for (const consumer of consumers) {
         const schedule = consumer.definition.schedule as AssetScheduleDefinition;
+        // Re-checked under the lock: a redeploy may have changed the schedule meanwhile.
         if (!assetNamesIn(schedule.condition).includes(p.asset)) continue;
         for (const partition of schedule.partitioned ? partitions : ['']) {
           await em.query(
@@ -767,7 +782,7 @@ export class AssetsService {
       const names = assetNamesIn(schedule.condition);
       const completed = await completedPartitions(em, names, partition);
       const missing = missingAssets(schedule.condition, new Set(completed.keys()));
-      const inputs = await this.describeInputs(em, names, partition, completed, now);
+      const inputs = await judgeInputsForDay(em, names, partition, now);
       await raiseAlert(
         em,
         this.topics,
@@ -833,32 +848,6 @@ export class AssetsService {
         consume: true,
       });
     }
-  }
-
-  private async describeInputs(
-    em: EntityManager,
-    names: string[],
-    partition: string,
-    completed: Map<string, Date>,
-    now: Date,
-  ): Promise<Record<string, unknown>[]> {
-    const rows: AssetRow[] = await em.query(
-      `SELECT ${ASSET_COLUMNS} FROM assets WHERE name = ANY($1::text[])`,
-      [names],
-    );
-    return names.map((name) => {
-      const row = rows.find((r) => r.name === name);
-      const completedAt = completed.get(name) ?? null;
-      if (row?.freshness?.by === undefined) return { asset: name, complete: completedAt !== null };
-      const v = judgePartition(row.freshness, partition, completedAt, now);
-      return {
-        asset: name,
-        complete: completedAt !== null,
-        status: v.status,
-        deadline: v.deadline.toISOString(),
-        lateByMs: v.lateByMs,
-      };
-    });
   }
 
   // ---- triggering ----

@@ -472,15 +472,14 @@ export class CoordinatorService {
   private async settleRunDeadline(
     em: EntityManager,
     def: DagDefinition,
-    runPk: string,
+    run: Pick<RunRow, 'id' | 'run_id'>,
     now: Date,
   ): Promise<void> {
     // First: a deadline tick firing right now finishes (it holds the timer row) before we look.
-    await em.query(`DELETE FROM timers WHERE timer_key = $1`, [`run:${runPk}:deadline`]);
-    if (await this.raiseRunDeadline(em, def, runPk, now, true)) return;
+    await em.query(`DELETE FROM timers WHERE timer_key = $1`, [`run:${run.id}:deadline`]);
+    if (await this.raiseRunDeadline(em, def, run.id, now, true)) return;
     // Done in time by this clock, yet an alert may be open (raised by another host's clock, or for a run
     // that did not exist at the deadline): the run is done, so it recovers.
-    const [run] = await em.query(`SELECT run_id FROM dag_runs WHERE id = $1`, [runPk]);
     await recoverAlerts(
       em,
       this.topics,
@@ -770,7 +769,7 @@ export class CoordinatorService {
       transitionRun('running', failed ? 'fail' : 'succeed'),
       now,
     ]);
-    if (!failed && def.deadline) await this.settleRunDeadline(em, def, run.id, now);
+    if (!failed && def.deadline) await this.settleRunDeadline(em, def, run, now);
     return { slots, finished: true, waitingForSlot };
   }
 
