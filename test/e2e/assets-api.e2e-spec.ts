@@ -12,7 +12,8 @@ const enc = encodeURIComponent;
 // lineage, freshness and alerts, with a simulated clock (Los Angeles days).
 describe('REST API /api/v1 assets, freshness and alerts (standalone)', () => {
   let o: StandaloneOrchestrator;
-  const call = (method: string, url: string, body?: unknown) => callJson(o.url as string, method, url, body);
+  const call = (method: string, url: string, body?: unknown) =>
+    callJson(o.url as string, method, url, body, o.adminToken);
 
   beforeAll(async () => {
     o = await StandaloneOrchestrator.start({

@@ -8,7 +8,8 @@ jest.setTimeout(60_000);
 // The REST API of the standalone process, over real HTTP on 127.0.0.1.
 describe('REST API /api/v1 (standalone)', () => {
   let o: StandaloneOrchestrator;
-  const call = (method: string, url: string, body?: unknown) => callJson(o.url as string, method, url, body);
+  const call = (method: string, url: string, body?: unknown) =>
+    callJson(o.url as string, method, url, body, o.adminToken);
 
   beforeAll(async () => {
     o = await StandaloneOrchestrator.start({

@@ -77,6 +77,8 @@ interface LocalInfra {
  *   processes share one, so each gets a free port of its own (the compose value is replaced, not the variable).
  * Every other variable is passed exactly as written.
  */
+const ADMIN_TOKEN = `compose_admin_${randomBytes(16).toString('hex')}`;
+
 function toLocalEnv(service: ComposeService, infra: LocalInfra, httpPort?: number): Record<string, string> {
   const hosts: Record<string, string> = { 'kafka:9092': infra.brokers, 'postgres:5432': infra.postgres };
   const mounts = bindMounts(service);
@@ -292,7 +294,11 @@ describe('docker-compose.yml', () => {
         const proc = new ServiceProcess(
           name,
           `${name}-${i}`,
-          toLocalEnv(service, local, port),
+          // The api stores this admin token at start, as an operator sets it in their compose env.
+          {
+            ...toLocalEnv(service, local, port),
+            ...(name === 'api' ? { TRIBUTARY_ADMIN_TOKEN: ADMIN_TOKEN } : {}),
+          },
           service.command,
         );
         ports.set(proc, port);
@@ -364,7 +370,7 @@ describe('docker-compose.yml', () => {
     const runId = `compose__${Date.now()}_${randomBytes(3).toString('hex')}`;
     const response = await fetch(`${api.url}/api/v1/dags/${DAG_ID}/runs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
       body: JSON.stringify({ runId, note: 'compose-cluster.spec.ts' }),
     });
     expect({ status: response.status, body: await response.json() }).toEqual({
@@ -378,7 +384,9 @@ describe('docker-compose.yml', () => {
     const run = await eventually(
       `run ${runId} of ${DAG_ID} to finish`,
       async () => {
-        const res = await fetch(`${api.url}/api/v1/dags/${DAG_ID}/runs/${encodeURIComponent(runId)}`);
+        const res = await fetch(`${api.url}/api/v1/dags/${DAG_ID}/runs/${encodeURIComponent(runId)}`, {
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        });
         if (res.status !== 200) return undefined;
         const body = (await res.json()) as RunView;
         return body.state === 'success' || body.state === 'failed' ? body : undefined;

@@ -22,18 +22,10 @@ import {
   FreshnessQuery,
   ListAlertsQuery,
   ListAssetsQuery,
-  PageQuery,
   parsePublishAssetEvent,
   parseRegisterAsset,
 } from './assets.dto';
-
-/** Every list answers `{ items, total, limit, offset }`. */
-export interface Page<T> {
-  items: T[];
-  total: number;
-  limit: number;
-  offset: number;
-}
+import { Page, PageQuery, pageWindow } from './pagination';
 
 const DEFAULT_LIMIT = 100;
 /** Events shown inline in an asset's detail (page on with `limit` / `offset`, or use `/events`). */
@@ -65,7 +57,7 @@ export class AssetsController {
 
   @Get('assets')
   async listAssets(@Query() query: ListAssetsQuery): Promise<Page<ReturnType<typeof assetView>>> {
-    const { limit, offset } = page(query, DEFAULT_LIMIT);
+    const { limit, offset } = pageWindow(query, DEFAULT_LIMIT);
     const prefix = query.prefix ?? null;
     const rows: AssetRow[] = await this.db.manager.query(
       `SELECT ${ASSET_COLUMNS} FROM assets WHERE ($1::text IS NULL OR starts_with(name, $1))
@@ -132,7 +124,7 @@ export class AssetsController {
     );
     return {
       ...assetView(row, consumers.get(name) ?? [], reports.get(name)),
-      events: await this.events(name, null, page(query, DETAIL_EVENTS_LIMIT)),
+      events: await this.events(name, null, pageWindow(query, DETAIL_EVENTS_LIMIT)),
       partitions: partitions.map((p: Record<string, unknown>) => ({
         partition: p.partition,
         completedAt: p.completed_at,
@@ -144,7 +136,10 @@ export class AssetsController {
   @Get('assets/:name/events')
   async listEvents(@Param('name') name: string, @Query() query: AssetEventsQuery) {
     await this.findAsset(name);
-    return { asset: name, ...(await this.events(name, query.partition ?? null, page(query, DEFAULT_LIMIT))) };
+    return {
+      asset: name,
+      ...(await this.events(name, query.partition ?? null, pageWindow(query, DEFAULT_LIMIT))),
+    };
   }
 
   /**
@@ -218,7 +213,7 @@ export class AssetsController {
   /** Alerts newest first; `open=true` for those not recovered yet. */
   @Get('alerts')
   async listAlerts(@Query() query: ListAlertsQuery) {
-    const { limit, offset } = page(query, DEFAULT_LIMIT);
+    const { limit, offset } = pageWindow(query, DEFAULT_LIMIT);
     const open = query.open === undefined ? null : query.open === 'true';
     const where = `($1::boolean IS NULL OR (recovered_at IS NULL) = $1) AND ($2::text IS NULL OR kind = $2)
        AND ($3::text IS NULL OR dag_id = $3) AND ($4::text IS NULL OR asset = $4)`;
@@ -280,10 +275,6 @@ export class AssetsController {
     );
     return { items: rows.map(eventView), total, limit, offset };
   }
-}
-
-function page(query: PageQuery, defaultLimit: number): { limit: number; offset: number } {
-  return { limit: query.limit ?? defaultLimit, offset: query.offset ?? 0 };
 }
 
 /** asset → the DAGs whose schedule names it or whose tasks read it. */

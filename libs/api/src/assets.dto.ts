@@ -26,6 +26,7 @@ import {
   timezoneProblem,
 } from '@tributary/domain';
 import { ALERT_KINDS } from '@tributary/messaging';
+import { PageQuery } from './pagination';
 
 /** Field name → what is wrong with it and how to fix it (the `fields` of a 400). */
 export type FieldErrors = Record<string, string[]>;
@@ -264,23 +265,6 @@ function throwIfAny(fields: FieldErrors): void {
 }
 
 // ---- queries (validated by the global pipe) ----
-
-export const MAX_PAGE = 1000;
-
-export class PageQuery {
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: `limit must be a whole number from 1 to ${MAX_PAGE}` })
-  @Min(1, { message: `limit must be a whole number from 1 to ${MAX_PAGE}` })
-  @Max(MAX_PAGE, { message: `limit must be a whole number from 1 to ${MAX_PAGE}` })
-  limit?: number;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'offset must be a whole number, 0 or more' })
-  @Min(0, { message: 'offset must be a whole number, 0 or more' })
-  offset?: number;
-}
 
 export class ListAssetsQuery extends PageQuery {
   /** Only assets whose name starts with this, e.g. `raw.` or `s3://lake/`. */

@@ -74,7 +74,14 @@ async function banner(o: StandaloneOrchestrator, options: StandaloneCommandOptio
     'Tributary standalone',
     `  DAGs:  ${dags.length} from ${options.dags} (bundle ${o.registry.bundleVersion})`,
     `  data:  ${o.db.kind === 'pglite' ? `${o.db.location} (embedded PGlite)` : `${o.db.location} (PostgreSQL)`}`,
-    `  API:   ${o.url}/api/v1/dags`,
+    `  UI:    ${o.url}/ui/`,
+    `  API:   ${o.url}/api/v1/dags (OpenAPI docs: ${o.url}/api/docs)`,
+    ...(o.adminToken
+      ? [
+          `admin token: ${o.adminToken}`,
+          '  (shown once, at the first start of this data directory: store it; `tributary tokens create` makes more)',
+        ]
+      : []),
     '  next runs:',
     ...dags.map((d) => {
       const next = d.next_run_after

@@ -153,6 +153,13 @@ export class ServiceEnvironment {
 
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (default log)` })
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'log';
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{32,200}$/, {
+    message:
+      'TRIBUTARY_ADMIN_TOKEN must be 32 to 200 letters, digits, - or _ (e.g. the output of `openssl rand -hex 32`)',
+  })
+  TRIBUTARY_ADMIN_TOKEN?: string;
 }
 
 export interface ServiceConfig {
@@ -180,6 +187,8 @@ export interface ServiceConfig {
   logLevel: (typeof LOG_LEVELS)[number];
   /** A sped-up clock shared by every process of a test or demo cluster; absent: the wall clock. */
   clock?: { start: Date; epoch: Date; speed: number };
+  /** An admin API token the api service stores (hashed) at start, so a cluster is usable at once. */
+  adminToken?: string;
 }
 
 export class ConfigError extends Error {
@@ -290,6 +299,7 @@ export function loadServiceConfig(
     workerTimeoutMs: parsed.TRIBUTARY_WORKER_TIMEOUT_MS,
     shutdownTimeoutMs: parsed.TRIBUTARY_SHUTDOWN_TIMEOUT_MS,
     logLevel: parsed.LOG_LEVEL,
+    ...(parsed.TRIBUTARY_ADMIN_TOKEN ? { adminToken: parsed.TRIBUTARY_ADMIN_TOKEN } : {}),
     ...(clockSet.length === clockKeys.length
       ? {
           clock: {

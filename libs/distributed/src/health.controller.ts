@@ -1,4 +1,5 @@
 import { Controller, Get, Header, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { Public } from '@tributary/api';
 
 export const SERVICE_PROBE = Symbol('ServiceProbe');
 
@@ -16,6 +17,8 @@ export interface ServiceProbe {
 }
 
 /** `/health` (200 when the database and Kafka answer, else 503) and `/metrics` (Prometheus text). */
+// Probes and scrapers carry no token and call often: public, and not rate-limited.
+@Public({ rateLimit: false })
 @Controller()
 export class HealthController {
   constructor(@Inject(SERVICE_PROBE) private readonly probe: ServiceProbe) {}

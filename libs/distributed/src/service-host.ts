@@ -8,7 +8,7 @@ import {
   Type,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ApiModule, validationPipe } from '@tributary/api';
+import { ApiModule, configureHttpApp, ensureFirstAdminToken, seedAdminToken } from '@tributary/api';
 import { AssetsConsumerModule, AssetsModule, AssetsService } from '@tributary/assets';
 import { ServiceConfig, ServiceName } from '@tributary/config';
 import { CoordinatorConsumerModule, CoordinatorService } from '@tributary/coordinator';
@@ -154,7 +154,7 @@ export class ServiceHost implements ServiceProbe {
         // Webhook signatures are checked over the exact bytes sent.
         rawBody: true,
       });
-      app.useGlobalPipes(validationPipe());
+      configureHttpApp(app, { openApi: config.service === 'api' });
       app.connectMicroservice(
         {
           strategy: new TransportServer(transport, topics, {
@@ -168,6 +168,7 @@ export class ServiceHost implements ServiceProbe {
       if (config.service === 'executor') await app.get(ExecutorService).register();
       if (config.service === 'triggerer') await app.get(TriggererService).register();
       if (config.service === 'scheduler') await deploy(app, registry);
+      if (config.service === 'api') await host.bootstrapAdminToken(parts.clock.now());
       await app.startAllMicroservices();
       relay.start();
       if (config.service === 'scheduler') await host.startTopicBindings(parts);
@@ -227,6 +228,22 @@ export class ServiceHost implements ServiceProbe {
     const port = typeof address === 'object' && address ? address.port : this.config.http.port;
     const host = this.config.http.host === '0.0.0.0' ? '127.0.0.1' : this.config.http.host;
     return `http://${host}:${port}`;
+  }
+
+  /**
+   * The api's first start prints an admin token once (`admin token: …`), as standalone does;
+   * with TRIBUTARY_ADMIN_TOKEN set, that secret is the admin token instead and nothing is printed.
+   */
+  async bootstrapAdminToken(now: Date): Promise<void> {
+    if (this.config.adminToken) {
+      await seedAdminToken(this.db, this.config.adminToken, now);
+      return;
+    }
+    const token = await ensureFirstAdminToken(this.db, now);
+    if (token)
+      this.logger.log(
+        `admin token: ${token} (shown once: store it; create more with \`tributary tokens create\`)`,
+      );
   }
 
   async health(): Promise<HealthReport> {

@@ -22,6 +22,7 @@ describe('Database on embedded PGlite', () => {
       'OutboxProducer1763856000000',
       'SensorsAndTriggers1763942400000',
       'AssetsAndFreshness1764028800000',
+      'OperationsSurface1764115200000',
     ]);
     expect(await db.pendingMigrations()).toEqual([]);
   });
@@ -35,6 +36,7 @@ describe('Database on embedded PGlite', () => {
         'OutboxProducer1763856000000',
         'SensorsAndTriggers1763942400000',
         'AssetsAndFreshness1764028800000',
+        'OperationsSurface1764115200000',
       ]);
     } finally {
       await fresh.close();

@@ -1,7 +1,7 @@
 import { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import * as os from 'os';
-import { validationPipe } from '@tributary/api';
+import { configureHttpApp, ensureFirstAdminToken } from '@tributary/api';
 import { AssetsService } from '@tributary/assets';
 import { CoordinatorService } from '@tributary/coordinator';
 import { loadDagBundle } from '@tributary/dag-bundle';
@@ -44,6 +44,8 @@ export interface StandaloneOptions {
 export class StandaloneOrchestrator {
   private timers: NodeJS.Timeout[] = [];
   private ticking = false;
+  /** The admin token this start created (the first start of a data directory), else null. */
+  adminToken: string | null = null;
 
   private constructor(
     readonly app: INestApplication,
@@ -68,6 +70,8 @@ export class StandaloneOrchestrator {
     try {
       await db.migrate();
       const clock = options.clock ?? new SystemClock();
+      // The first start of a data directory creates an admin token and shows it once.
+      const adminToken = await ensureFirstAdminToken(db, clock.now());
       const registry = new DagRegistry(
         bundle.version,
         bundle.dags.map((d) => ({ definition: d.definition, dag: d.dag, file: d.file })),
@@ -92,7 +96,7 @@ export class StandaloneOrchestrator {
           rawBody: true,
         },
       );
-      app.useGlobalPipes(validationPipe());
+      configureHttpApp(app, { openApi: Boolean(options.http) });
       app.connectMicroservice(
         { strategy: new TransportServer(transport, topics) },
         { inheritAppConfig: true },
@@ -137,6 +141,7 @@ export class StandaloneOrchestrator {
         url,
         topicBindings,
       );
+      orchestrator.adminToken = adminToken;
       if (options.loops ?? !(clock instanceof ManualClock)) {
         orchestrator.startLoops(options.pollIntervalMs ?? 250, runtimeOptions.heartbeatIntervalMs);
       }

@@ -1,5 +1,7 @@
 import { Controller, HttpCode, Param, PayloadTooLargeException, Post, Req, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { Readable } from 'stream';
+import { Public } from '../auth/auth.decorators';
 import { WebhookIntake } from './webhook-intake.service';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './webhook-signature';
 
@@ -10,6 +12,9 @@ type WebhookRequest = Readable & {
 };
 
 /** `POST /api/v1/webhooks/:dagId`: a signed delivery becomes an `external` run (see WebhookIntake). */
+// Signed with the DAG's HMAC secret instead of a token; rate-limited like every public route.
+@ApiTags('webhooks')
+@Public()
 @Controller('api/v1/webhooks')
 export class WebhooksController {
   constructor(private readonly intake: WebhookIntake) {}
