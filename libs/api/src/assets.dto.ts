@@ -1,7 +1,7 @@
 // Decorators below need the metadata polyfill even when this library is imported first.
 import 'reflect-metadata';
 import { BadRequestException } from '@nestjs/common';
-import { Type, plainToInstance } from 'class-transformer';
+import { plainToInstance } from 'class-transformer';
 import {
   IsIn,
   IsInt,
@@ -10,7 +10,6 @@ import {
   IsOptional,
   IsString,
   Matches,
-  Max,
   MaxLength,
   Min,
   ValidateBy,
