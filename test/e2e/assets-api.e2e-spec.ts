@@ -248,7 +248,7 @@ describe('REST API /api/v1 assets, freshness and alerts (standalone)', () => {
     await o.settle();
 
     const runs = await call('GET', '/api/v1/dags/orders_with_fx/runs');
-    expect(runs.body.runs).toEqual([
+    expect(runs.body.items).toEqual([
       expect.objectContaining({
         runId: runIdFor('2026-04-25'),
         runType: 'asset_triggered',
@@ -534,7 +534,7 @@ describe('REST API /api/v1 assets, freshness and alerts (standalone)', () => {
     });
     // fx_rates has nothing for 04-26: no run for that day yet.
     const runs = await call('GET', '/api/v1/dags/orders_with_fx/runs');
-    expect(runs.body.runs.map((r: { runId: string }) => r.runId)).toEqual([runIdFor('2026-04-25')]);
+    expect(runs.body.items.map((r: { runId: string }) => r.runId)).toEqual([runIdFor('2026-04-25')]);
   });
 
   it('keeps the events of a paused DAG queued and runs on them when it is unpaused', async () => {
@@ -546,12 +546,12 @@ describe('REST API /api/v1 assets, freshness and alerts (standalone)', () => {
     }
     await o.settle();
     const before = await call('GET', '/api/v1/dags/orders_with_fx/runs');
-    expect(before.body.runs.map((r: { runId: string }) => r.runId)).not.toContain(runIdFor('2026-04-27'));
+    expect(before.body.items.map((r: { runId: string }) => r.runId)).not.toContain(runIdFor('2026-04-27'));
 
     expect((await call('PATCH', '/api/v1/dags/orders_with_fx', { isPaused: false })).status).toBe(200);
     await o.settle();
     const after = await call('GET', '/api/v1/dags/orders_with_fx/runs');
-    expect(after.body.runs.map((r: { runId: string }) => r.runId)).toContain(runIdFor('2026-04-27'));
+    expect(after.body.items.map((r: { runId: string }) => r.runId)).toContain(runIdFor('2026-04-27'));
     const detail = await call('GET', `/api/v1/dags/orders_with_fx/runs/${runIdFor('2026-04-27')}`);
     expect(detail.body.triggeringAssetEvents.map((e: { asset: string }) => e.asset).sort()).toEqual([
       'ext.fx_rates',

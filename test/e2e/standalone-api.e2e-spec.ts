@@ -27,13 +27,14 @@ describe('REST API /api/v1 (standalone)', () => {
   it('lists DAGs with their schedule in words and their next run', async () => {
     const { status, body } = await call('GET', '/api/v1/dags');
     expect(status).toBe(200);
-    const hourly = body.dags.find((d: { dagId: string }) => d.dagId === 'hourly_catchup');
+    expect(body).toMatchObject({ total: 4, limit: 50, offset: 0 });
+    const hourly = body.items.find((d: { dagId: string }) => d.dagId === 'hourly_catchup');
     expect(hourly).toMatchObject({
       schedule: 'Every hour (UTC)',
       isPaused: false,
       nextRun: { logicalDate: '2026-04-25T02:00:00.000Z', runAfter: '2026-04-25T03:00:00.000Z' },
     });
-    expect(body.dags.find((d: { dagId: string }) => d.dagId === 'clearable').nextRun).toBeNull();
+    expect(body.items.find((d: { dagId: string }) => d.dagId === 'clearable').nextRun).toBeNull();
   });
 
   it('triggers a run, then shows it with its task instances, tries and logs', async () => {
@@ -48,7 +49,7 @@ describe('REST API /api/v1 (standalone)', () => {
     await o.settle();
 
     const runs = await call('GET', '/api/v1/dags/clearable/runs');
-    expect(runs.body.runs.map((r: { runId: string; state: string }) => [r.runId, r.state])).toEqual([
+    expect(runs.body.items.map((r: { runId: string; state: string }) => [r.runId, r.state])).toEqual([
       ['api-run', 'failed'],
     ]);
 
@@ -81,8 +82,8 @@ describe('REST API /api/v1 (standalone)', () => {
       downstream: true,
     });
     expect(cleared).toEqual({
-      status: 201,
-      body: { dagId: 'clearable', runId: 'api-run', cleared: ['b', 'c'] },
+      status: 200,
+      body: { dagId: 'clearable', runId: 'api-run', dryRun: false, cleared: ['b', 'c'], skipped: [] },
     });
     await o.settle();
     const run = await call('GET', '/api/v1/dags/clearable/runs/api-run');

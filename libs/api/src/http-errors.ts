@@ -7,7 +7,7 @@ import {
   ValidationError,
   ValidationPipe,
 } from '@nestjs/common';
-import { IllegalTransitionError } from '@tributary/domain';
+import { BackfillRangeError, BackfillRequestError, IllegalTransitionError } from '@tributary/domain';
 import { Observable, throwError } from 'rxjs';
 import { NotFoundError } from '@tributary/coordinator';
 
@@ -60,6 +60,13 @@ export class ApiExceptionFilter implements ExceptionFilter {
       response.status(404).json({ statusCode: 404, code: 'not_found', message: exception.message });
     } else if (exception instanceof IllegalTransitionError) {
       response.status(409).json({ statusCode: 409, code: 'illegal_transition', message: exception.message });
+    } else if (exception instanceof BackfillRangeError) {
+      response
+        .status(400)
+        .json({ statusCode: 400, code: 'backfill_outside_window', message: exception.message });
+    } else if (exception instanceof BackfillRequestError) {
+      const { status, code, message, fields } = exception;
+      response.status(status).json({ statusCode: status, code, message, ...(fields ? { fields } : {}) });
     } else {
       response.status(500).json({
         statusCode: 500,

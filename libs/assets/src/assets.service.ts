@@ -305,17 +305,23 @@ export class AssetsService {
    * condition. Returns how many runs it requested.
    */
   async releaseQueued(dagId: string): Promise<number> {
-    const runs = await this.db.transaction(async (em) => {
-      const [consumer]: ConsumerRow[] = await em.query(
-        `SELECT dag_id, definition, is_paused FROM dags WHERE dag_id = $1 AND is_active FOR UPDATE`,
-        [dagId],
-      );
-      const schedule = consumer?.definition.schedule;
-      if (!consumer || consumer.is_paused || schedule?.kind !== 'assets') return 0;
-      return this.triggerIfReady(em, consumer.definition, schedule, this.clock.now());
-    });
+    const runs = await this.db.transaction((em) => this.releaseQueuedIn(em, dagId));
     if (runs > 0) this.relay.kick();
     return runs;
+  }
+
+  /**
+   * `releaseQueued` inside the caller's transaction (the unpause itself, so the DAG is never
+   * unpaused without its queued events released). The caller kicks the relay after commit.
+   */
+  async releaseQueuedIn(em: EntityManager, dagId: string): Promise<number> {
+    const [consumer]: ConsumerRow[] = await em.query(
+      `SELECT dag_id, definition, is_paused FROM dags WHERE dag_id = $1 AND is_active FOR UPDATE`,
+      [dagId],
+    );
+    const schedule = consumer?.definition.schedule;
+    if (!consumer || consumer.is_paused || schedule?.kind !== 'assets') return 0;
+    return this.triggerIfReady(em, consumer.definition, schedule, this.clock.now());
   }
 
   /** Fires due freshness, max-lag and fallback timers. Returns how many it fired. */

@@ -58,6 +58,7 @@ import {
   TOPIC_CATALOG,
 } from '@tributary/runtime';
 import { DateTime } from 'luxon';
+import { ClearOptions, ClearPlan, planClear } from './clear-plan';
 
 export const COORDINATOR_GROUP = 'coordinator';
 
@@ -161,53 +162,149 @@ export class CoordinatorService {
   /**
    * Clears task instances of a run so they run again (new tries, full retry budget), and
    * with `downstream` every task after them; the run resumes and successful TIs upstream
-   * keep their state. Returns the task ids cleared.
+   * keep their state. Returns the task ids cleared (see `clear` for the options).
    */
   async clearTaskInstances(
     dagId: string,
     runId: string,
     taskIds: string[],
-    options: { downstream?: boolean } = {},
+    options: ClearOptions = {},
   ): Promise<string[]> {
-    const cleared = await this.db.transaction(async (em) => {
+    return (await this.clear(dagId, runId, taskIds, options)).cleared;
+  }
+
+  /**
+   * The operator's clear, in one transaction under the DAG row lock. `planClear` picks the TIs
+   * (only failed ones of those named by default, `downstream` adds the finished ones after
+   * them; a queued or running TI is refused); a dry run answers the same plan and writes
+   * nothing. Cleared TIs go back to scheduled with a fresh retry budget, a finished run resumes.
+   */
+  async clear(
+    dagId: string,
+    runId: string,
+    taskIds: string[],
+    options: ClearOptions = {},
+  ): Promise<ClearPlan & { dryRun: boolean }> {
+    const dryRun = options.dryRun ?? false;
+    const plan = await this.db.transaction(async (em) => {
       const locked = await this.lockDag(em, dagId);
       const def = locked.def;
       const run = await this.findRun(em, dagId, runId);
       const unknown = taskIds.filter((t) => !def.tasks.some((d) => d.taskId === t));
       if (unknown.length)
         throw new NotFoundError(`DAG '${dagId}' has no task ${unknown.map((t) => `'${t}'`).join(', ')}`);
-      const selected = new Set(taskIds);
-      if (options.downstream)
-        for (const t of taskIds) downstreamTaskIds(def.tasks, t).forEach((d) => selected.add(d));
       const tis: TiRow[] = await em.query(
         `SELECT id, task_id, state, try_number, continues_try, tries_before_clear FROM task_instances
-         WHERE run_pk = $1 AND task_id = ANY($2::text[]) FOR UPDATE`,
-        [run.id, [...selected]],
+         WHERE run_pk = $1 ORDER BY id FOR UPDATE`,
+        [run.id],
       );
-      const done: string[] = [];
-      for (const ti of tis) {
-        if (!isTerminalTaskInstanceState(ti.state) && ti.state !== 'up_for_retry') continue;
-        const next = transitionTaskInstance({ state: ti.state, tryNumber: ti.try_number }, 'clear');
-        await em.query(
-          `UPDATE task_instances SET state = $2, tries_before_clear = try_number, continues_try = false,
-             worker = NULL, ended_at = NULL, updated_at = $3, ${RESET_SENSOR} WHERE id = $1`,
-          [ti.id, next.state, this.clock.now()],
-        );
-        await em.query(`DELETE FROM timers WHERE timer_key LIKE $1`, [`ti:${ti.id}:%`]);
-        await em.query(`DELETE FROM triggers WHERE ti_id = $1 AND fired_at IS NULL`, [ti.id]);
-        done.push(ti.task_id);
+      const planned = planClear(def.tasks, new Map(tis.map((t) => [t.task_id, t.state])), taskIds, options);
+      if (dryRun || planned.cleared.length === 0) return planned;
+      const now = this.clock.now();
+      const byTask = new Map(tis.map((t) => [t.task_id, t]));
+      for (const taskId of planned.cleared) await this.clearTi(em, byTask.get(taskId)!, now);
+      await this.resumeFinishedRun(em, run);
+      await this.advanceDag(em, locked, run.id);
+      return planned;
+    });
+    if (!dryRun) this.relay.kick();
+    return { ...plan, dryRun };
+  }
+
+  /**
+   * The operator's override of a TI's state (`mark_success` / `mark_failed` of the state
+   * machine), in one transaction under the DAG row lock. The TI's open try ends with it
+   * (exit reason `marked_success` / `marked_failed`); an executor's later result for that try
+   * is then illegal and ignored. Marked success, the upstream_failed TIs after it are cleared
+   * so the trigger rules decide again; marked failed, the ones still scheduled fail by them.
+   * A finished run resumes and settles again. Outlets publish no asset event: nothing was produced.
+   */
+  async markTaskInstance(
+    dagId: string,
+    runId: string,
+    taskId: string,
+    state: 'success' | 'failed',
+    by?: string,
+  ): Promise<{ previousState: TaskInstanceState; state: TaskInstanceState }> {
+    const result = await this.db.transaction(async (em) => {
+      const locked = await this.lockDag(em, dagId);
+      const def = locked.def;
+      const run = await this.findRun(em, dagId, runId);
+      if (!def.tasks.some((t) => t.taskId === taskId))
+        throw new NotFoundError(`DAG '${dagId}' has no task '${taskId}'`);
+      const tis: TiRow[] = await em.query(
+        `SELECT id, task_id, state, try_number, continues_try, tries_before_clear FROM task_instances
+         WHERE run_pk = $1 ORDER BY id FOR UPDATE`,
+        [run.id],
+      );
+      const ti = tis.find((t) => t.task_id === taskId);
+      if (!ti)
+        throw new NotFoundError(`run '${runId}' of DAG '${dagId}' has no task instance of '${taskId}'`);
+      const previousState = ti.state;
+      const event = state === 'success' ? 'mark_success' : 'mark_failed';
+      let next;
+      try {
+        next = transitionTaskInstance({ state: ti.state, tryNumber: ti.try_number }, event);
+      } catch (error) {
+        if (error instanceof IllegalTransitionError) throw new MarkRefusedError(taskId, error);
+        throw error;
       }
-      if (done.length > 0 && (run.state === 'success' || run.state === 'failed')) {
-        await em.query(`UPDATE dag_runs SET state = $2, ended_at = NULL WHERE id = $1`, [
-          run.id,
-          transitionRun(run.state, 'resume'),
-        ]);
+      const now = this.clock.now();
+      await em.query(
+        `UPDATE task_instances SET state = $2, continues_try = false, ended_at = $3, updated_at = $3 WHERE id = $1`,
+        [ti.id, next.state, now],
+      );
+      await em.query(
+        `UPDATE task_instance_tries SET state = $3, ended_at = coalesce(ended_at, $4), exit_reason = $5
+         WHERE ti_id = $1 AND try_number = $2 AND state NOT IN ('success', 'failed', 'skipped')`,
+        [ti.id, ti.try_number, next.state, now, `marked_${state}`],
+      );
+      await em.query(
+        `INSERT INTO task_instance_logs (ti_id, try_number, logged_at, stream, level, message)
+         VALUES ($1, $2, $3, 'log', 'warn', $4)`,
+        [ti.id, ti.try_number, now, `marked ${state} (was ${previousState})${by ? ` by ${by}` : ''}`],
+      );
+      await this.dropTiWaits(em, ti);
+      if (state === 'success') {
+        // Failed only because of this TI: the trigger rules decide again with it succeeded.
+        const after = downstreamTaskIds(def.tasks, taskId);
+        for (const other of tis) {
+          if (after.has(other.task_id) && other.state === 'upstream_failed')
+            await this.clearTi(em, other, now);
+        }
       }
-      await this.advanceDag(em, locked);
-      return done.sort();
+      await this.resumeFinishedRun(em, run);
+      await this.advanceDag(em, locked, run.id);
+      return { previousState, state: next.state };
     });
     this.relay.kick();
-    return cleared;
+    return result;
+  }
+
+  /** A TI back to scheduled (state machine `clear`): its next dispatch is a new try with a fresh retry budget. */
+  private async clearTi(em: EntityManager, ti: TiRow, now: Date): Promise<void> {
+    const next = transitionTaskInstance({ state: ti.state, tryNumber: ti.try_number }, 'clear');
+    await em.query(
+      `UPDATE task_instances SET state = $2, tries_before_clear = try_number, continues_try = false,
+         worker = NULL, ended_at = NULL, updated_at = $3, ${RESET_SENSOR} WHERE id = $1`,
+      [ti.id, next.state, now],
+    );
+    await this.dropTiWaits(em, ti);
+  }
+
+  /** A TI's pending timers (retry, sensor checks and timeout) and its open trigger: nothing waits for it any more. */
+  private async dropTiWaits(em: EntityManager, ti: Pick<TiRow, 'id'>): Promise<void> {
+    await em.query(`DELETE FROM timers WHERE timer_key LIKE $1`, [`ti:${ti.id}:%`]);
+    await em.query(`DELETE FROM triggers WHERE ti_id = $1 AND fired_at IS NULL`, [ti.id]);
+  }
+
+  /** An operator changed TIs of a finished run: it runs again until its TIs settle (advanceDag finishes it). */
+  private async resumeFinishedRun(em: EntityManager, run: Pick<RunRow, 'id' | 'state'>): Promise<void> {
+    if (run.state !== 'success' && run.state !== 'failed') return;
+    await em.query(`UPDATE dag_runs SET state = $2, ended_at = NULL WHERE id = $1`, [
+      run.id,
+      transitionRun(run.state, 'resume'),
+    ]);
   }
 
   /** The deliberate whole-run rerun: every TI back to scheduled, the run queued again. */
@@ -244,10 +341,20 @@ export class CoordinatorService {
     const now = this.clock.now();
     const logicalDate = p.logicalDate ? new Date(p.logicalDate) : now;
     const runId = p.runId ?? `${p.runType}__${logicalDate.toISOString()}`;
+    // A backfill's request counts only while the backfill runs (cancelling it holds this DAG row too).
+    let backfillId: string | null = null;
+    if (p.backfillId) {
+      const [backfill] = await em.query(`SELECT state FROM backfills WHERE id = $1 AND dag_id = $2`, [
+        p.backfillId,
+        p.dagId,
+      ]);
+      if (backfill?.state === 'running') backfillId = p.backfillId;
+      else if (backfill) return; // cancelled (or done) while the request was on its way: no run
+    }
     const inserted = await em.query(
       `INSERT INTO dag_runs (dag_id, run_id, run_type, state, logical_date, data_interval_start, data_interval_end,
-         conf, bundle_version, idempotency_key, note, queued_at)
-       VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10, $11)
+         conf, bundle_version, idempotency_key, note, queued_at, backfill_id)
+       VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT DO NOTHING RETURNING id`,
       [
         p.dagId,
@@ -261,10 +368,24 @@ export class CoordinatorService {
         p.idempotencyKey ?? null,
         p.note ?? null,
         now,
+        backfillId,
       ],
     );
-    if (inserted.length === 0) return; // already exists: a duplicate request or a racing replica
+    if (inserted.length === 0) {
+      // Already exists: a duplicate request, a racing replica, or a date a backfill reprocesses.
+      if (p.rerunIfFinished || backfillId)
+        await this.adoptExistingRun(
+          em,
+          { def, slotStarved: dag.slot_starved },
+          p,
+          runId,
+          logicalDate,
+          backfillId,
+        );
+      return;
+    }
     const runPk: string = inserted[0].id;
+    if (backfillId) await this.recordBackfillRun(em, backfillId, logicalDate, runId, now);
     await em.query(
       `INSERT INTO task_instances (run_pk, dag_id, run_id, task_id, state, updated_at)
        SELECT $1, $2, $3, task_id, 'scheduled', $5 FROM unnest($4::text[]) AS task_id`,
@@ -289,6 +410,57 @@ export class CoordinatorService {
       await setTimer(em, { ...timer, payload: { runPk } }, now);
     }
     await this.advanceDag(em, { def, slotStarved: dag.slot_starved }, runPk);
+  }
+
+  /**
+   * A request met the run that already holds its run id or logical date: with `rerunIfFinished`
+   * a finished run is rerun like `rerunRun` (tagged with the backfill, so it runs in its lane);
+   * a backfill records the run as its date's run either way.
+   */
+  private async adoptExistingRun(
+    em: EntityManager,
+    locked: LockedDag,
+    p: RunRequestedPayload,
+    runId: string,
+    logicalDate: Date,
+    backfillId: string | null,
+  ): Promise<void> {
+    const [run]: RunRow[] = await em.query(
+      `SELECT id, run_id, dag_id, state, logical_date, data_interval_start, data_interval_end, bundle_version
+       FROM dag_runs WHERE dag_id = $1 AND (run_id = $2 OR (logical_date = $3 AND run_type IN ('scheduled', 'backfill')))
+       ORDER BY (run_id = $2) DESC LIMIT 1 FOR UPDATE`,
+      [p.dagId, runId, logicalDate],
+    );
+    if (!run) return;
+    const now = this.clock.now();
+    if (backfillId) await this.recordBackfillRun(em, backfillId, logicalDate, run.run_id, now);
+    if (!p.rerunIfFinished || (run.state !== 'success' && run.state !== 'failed')) return;
+    await em.query(
+      `UPDATE task_instances SET state = 'scheduled', tries_before_clear = try_number, continues_try = false,
+         worker = NULL, ended_at = NULL, updated_at = $2, ${RESET_SENSOR} WHERE run_pk = $1`,
+      [run.id, now],
+    );
+    await em.query(
+      `UPDATE dag_runs SET state = $2, started_at = NULL, ended_at = NULL, backfill_id = coalesce($3, backfill_id)
+       WHERE id = $1`,
+      [run.id, transitionRun(run.state as 'success' | 'failed', 'rerun'), backfillId],
+    );
+    await this.advanceDag(em, locked, run.id);
+  }
+
+  /** The coordinator handled a backfill's request for a date: this is the date's run. */
+  private async recordBackfillRun(
+    em: EntityManager,
+    backfillId: string,
+    logicalDate: Date,
+    runId: string,
+    now: Date,
+  ): Promise<void> {
+    await em.query(
+      `UPDATE backfill_dates SET run_id = $3, handled_at = $4
+       WHERE backfill_id = $1 AND logical_date = $2 AND handled_at IS NULL`,
+      [backfillId, logicalDate, runId, now],
+    );
   }
 
   private async applyTaskResult(em: EntityManager, p: TaskEventPayload): Promise<void> {
@@ -664,8 +836,9 @@ export class CoordinatorService {
 
   /**
    * Moves a DAG forward under its row lock: starts queued runs up to maxActiveRuns (oldest
-   * logical date first), settles trigger rules, dispatches ready TIs up to maxActiveTasks,
-   * and finishes runs whose TIs are all done. Repeats while a finished run frees a slot.
+   * logical date first; backfill runs in their own lanes), settles trigger rules, dispatches
+   * ready TIs up to maxActiveTasks (live runs' before backfill runs'), and finishes runs whose
+   * TIs are all done. Repeats while a finished run frees a slot.
    */
   private async advanceDag(em: EntityManager, locked: LockedDag, focusRunPk?: string): Promise<void> {
     const def = locked.def;
@@ -681,7 +854,7 @@ export class CoordinatorService {
       const runs: RunRow[] = await em.query(
         `SELECT id, run_id, dag_id, state, logical_date, data_interval_start, data_interval_end, bundle_version
          FROM dag_runs WHERE dag_id = $1 AND state = 'running' AND ($2::bigint IS NULL OR id = $2)
-         ORDER BY logical_date, id`,
+         ORDER BY backfill_id IS NOT NULL, logical_date, id`,
         [def.dagId, everyRun ? null : focusRunPk],
       );
       let slots = def.maxActiveTasks - active;
@@ -702,21 +875,45 @@ export class CoordinatorService {
     }
   }
 
-  /** Returns how many runs it started. */
+  /**
+   * Starts queued runs in two lanes, so a backfill never starves live runs: live runs (no
+   * backfill) up to `maxActiveRuns` counting live running runs, oldest logical date first; each
+   * backfill's runs up to that backfill's own max active runs, in its order. Returns how many it started.
+   */
   private async startQueuedRuns(em: EntityManager, def: DagDefinition): Promise<number> {
     const [{ running }] = await em.query(
-      `SELECT count(*)::int AS running FROM dag_runs WHERE dag_id = $1 AND state = 'running'`,
+      `SELECT count(*)::int AS running FROM dag_runs WHERE dag_id = $1 AND state = 'running' AND backfill_id IS NULL`,
       [def.dagId],
     );
     const free = def.maxActiveRuns - running;
-    if (free <= 0) return 0;
     const now = this.clock.now();
-    const started = await queryRows<{ id: string; logical_date: Date }>(
-      em,
-      `UPDATE dag_runs SET state = 'running', started_at = $3 WHERE id IN (
-         SELECT id FROM dag_runs WHERE dag_id = $1 AND state = 'queued' ORDER BY logical_date, id LIMIT $2)
-       RETURNING id, logical_date`,
-      [def.dagId, free, now],
+    const started: { id: string; logical_date: Date }[] =
+      free > 0
+        ? await queryRows<{ id: string; logical_date: Date }>(
+            em,
+            `UPDATE dag_runs SET state = 'running', started_at = $3 WHERE id IN (
+               SELECT id FROM dag_runs WHERE dag_id = $1 AND state = 'queued' AND backfill_id IS NULL
+               ORDER BY logical_date, id LIMIT $2)
+             RETURNING id, logical_date`,
+            [def.dagId, free, now],
+          )
+        : [];
+    started.push(
+      ...(await queryRows<{ id: string; logical_date: Date }>(
+        em,
+        `UPDATE dag_runs SET state = 'running', started_at = $3 WHERE id IN (
+           SELECT id FROM (
+             SELECT q.id, coalesce(b.max_active_runs, $2) - (
+                 SELECT count(*) FROM dag_runs r WHERE r.dag_id = $1 AND r.backfill_id = q.backfill_id AND r.state = 'running'
+               ) AS free,
+               row_number() OVER (PARTITION BY q.backfill_id
+                 ORDER BY CASE WHEN b.reverse THEN q.logical_date END DESC, q.logical_date, q.id) AS n
+             FROM dag_runs q LEFT JOIN backfills b ON b.id = q.backfill_id
+             WHERE q.dag_id = $1 AND q.state = 'queued' AND q.backfill_id IS NOT NULL
+           ) lane WHERE n <= free)
+         RETURNING id, logical_date`,
+        [def.dagId, def.maxActiveRuns, now],
+      )),
     );
     // Consumers see how their inputs stood against their contracts when the run started.
     if (inputAssetsOf(def).length > 0) {
@@ -1040,5 +1237,16 @@ export class NotFoundError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'NotFoundError';
+  }
+}
+
+/** A mark the state machine refuses (e.g. marking a successful TI success): a 409 naming the task. */
+export class MarkRefusedError extends IllegalTransitionError {
+  constructor(
+    readonly taskId: string,
+    cause: IllegalTransitionError,
+  ) {
+    super(cause.entity, cause.from, cause.event, [...cause.allowed]);
+    this.message = `cannot mark task '${taskId}' ${cause.event === 'mark_success' ? 'success' : 'failed'}: ${cause.message}`;
   }
 }

@@ -1,3 +1,4 @@
 export * from './coordinator.service';
 export * from './coordinator.consumer';
 export * from './coordinator.module';
+export * from './clear-plan';

@@ -11,6 +11,7 @@ export * from './timetable/timetable';
 export * from './timetable/cron-timetable';
 export * from './timetable/interval-timetable';
 export * from './timetable/run-planner';
+export * from './backfill/backfill-plan';
 export * from './dag/dag-definition';
 export * from './dag/dag-validation';
 export * from './dag/dag-schedule';

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { BackfillService } from './backfill.service';
 import { SchedulerService } from './scheduler.service';
 
-@Module({ providers: [SchedulerService], exports: [SchedulerService] })
+@Module({ providers: [SchedulerService, BackfillService], exports: [SchedulerService, BackfillService] })
 export class SchedulerModule {}

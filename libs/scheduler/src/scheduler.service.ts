@@ -18,6 +18,7 @@ import {
 } from '@tributary/messaging';
 import { Database } from '@tributary/persistence';
 import { CLOCK, Clock, DATABASE, DagRegistry, OUTBOX_RELAY, TOPIC_CATALOG } from '@tributary/runtime';
+import { BackfillService } from './backfill.service';
 
 export interface ManualRunRequest {
   logicalDate?: Date;
@@ -49,6 +50,7 @@ export class SchedulerService {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(TOPIC_CATALOG) private readonly topics: TopicCatalog,
     @Inject(OUTBOX_RELAY) private readonly relay: OutboxRelay,
+    private readonly backfills: BackfillService,
   ) {}
 
   /** Deploys a loaded bundle: upserts its DAGs, deactivates DAGs it no longer has, plans next runs. */
@@ -85,7 +87,7 @@ export class SchedulerService {
     });
   }
 
-  /** Creates the runs of every DAG due now. Returns how many runs were requested. */
+  /** Creates the runs of every DAG due now, then steps the backfills. Returns how many runs were requested. */
   async tick(): Promise<number> {
     let requested = 0;
     for (;;) {
@@ -105,7 +107,7 @@ export class SchedulerService {
       if (dags < 20) break;
     }
     if (requested > 0) this.relay.kick();
-    return requested;
+    return requested + (await this.backfills.tick());
   }
 
   /** When the scheduler next has something to do (for a simulated clock), or null. */
@@ -113,19 +115,34 @@ export class SchedulerService {
     const [row] = await this.db.manager.query(
       `SELECT min(next_run_after) AS due FROM dags WHERE is_active AND NOT is_paused`,
     );
-    return row?.due ?? null;
+    const scheduled: Date | null = row?.due ?? null;
+    const backfill = await this.backfills.nextDue();
+    return scheduled && backfill ? (scheduled < backfill ? scheduled : backfill) : (scheduled ?? backfill);
   }
 
-  async setPaused(dagId: string, paused: boolean): Promise<boolean> {
-    return this.db.transaction(async (em) => {
+  /**
+   * Pauses (no new scheduled runs) or unpauses (planned again from now) a DAG. `inSameTransaction`
+   * runs after the change, in its transaction (e.g. releasing an asset-scheduled DAG's queued
+   * events on unpause), so both commit or neither does. False when the DAG is unknown.
+   */
+  async setPaused(
+    dagId: string,
+    paused: boolean,
+    inSameTransaction?: (em: EntityManager) => Promise<void>,
+  ): Promise<boolean> {
+    const changed = await this.db.transaction(async (em) => {
       const [, affected] = await em.query(
         `UPDATE dags SET is_paused = $2, updated_at = $3 WHERE dag_id = $1`,
         [dagId, paused, this.clock.now()],
       );
       if (affected === 0) return false;
       if (!paused) await this.replan(em, dagId, this.clock.now());
+      await inSameTransaction?.(em);
       return true;
     });
+    // What the callback enqueued (run requests) goes out now rather than at the next sweep.
+    if (changed && inSameTransaction) this.relay.kick();
+    return changed;
   }
 
   /** A manual run: `run.requested` with runType manual, through the outbox. Returns its run id. */

@@ -157,13 +157,17 @@ export class StandaloneOrchestrator {
     return this.app.get(TriggererService);
   }
 
-  /** One round of clock-driven work: heartbeat, schedule what is due, fire due timers, reap. */
-  async tick(): Promise<void> {
+  /**
+   * One round of clock-driven work: heartbeat, schedule what is due (and step backfills), fire
+   * due timers, reap. Returns how many runs the scheduler requested.
+   */
+  async tick(): Promise<number> {
     await this.executor.heartbeat();
     await this.triggerer.tick();
-    await this.scheduler.tick();
+    const requested = await this.scheduler.tick();
     await this.coordinator.tick();
     await this.assets.tick();
+    return requested;
   }
 
   /** Waits until no message is in flight, no outbox row is waiting and no task is running. */
@@ -191,7 +195,7 @@ export class StandaloneOrchestrator {
     const clock = this.clock;
     let stuck = 0;
     for (;;) {
-      await this.tick();
+      const requested = await this.tick();
       await this.settle();
       onStep?.(clock.now());
       const due = [
@@ -210,6 +214,8 @@ export class StandaloneOrchestrator {
       if (due.getTime() > now) {
         clock.set(due);
         stuck = 0;
+      } else if (requested > 0) {
+        stuck = 0; // a backfill asks for its next dates at the same instant, once the last ones finished
       } else if (++stuck > 3) {
         throw new Error(`work due at ${due.toISOString()} is not being done; the orchestrator is stuck`);
       }

@@ -36,6 +36,12 @@ export class RunRequestedPayload {
   /** Asset event ids (on the wire) that triggered an asset_triggered run. */
   @IsOptional() @IsArray() @IsString({ each: true }) triggeringAssetEventIds?: string[];
   @IsOptional() @IsString() note?: string;
+  /** The backfill (its id, a numeric string) this run belongs to; the run then runs in its lane. */
+  @IsOptional()
+  @Matches(/^[1-9][0-9]{0,17}$/, { message: '$property must be a backfill id (digits)' })
+  backfillId?: string;
+  /** When the run (or another scheduled/backfill run of the logical date) exists and has finished, rerun it. */
+  @IsOptional() @IsBoolean() rerunIfFinished?: boolean;
 }
 
 export class RunRequestedEvent extends Envelope<RunRequestedPayload> {
