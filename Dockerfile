@@ -12,6 +12,7 @@ COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
+COPY --from=build /app/libs/api/web ./libs/api/web
 COPY --from=build /app/examples ./examples
 USER node
 CMD ["node", "bin/tributary.js", "--help"]

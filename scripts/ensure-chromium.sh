@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Makes sure Debian's Chromium exists for the web UI end-to-end test (test/e2e/web-ui.e2e-spec.ts drives
+# it with playwright-core): installs the `chromium` package with apt-get when there is no browser at
+# $CHROMIUM_PATH (default /usr/bin/chromium). A no-op when it exists. Needs root (or sudo) to install.
+set -euo pipefail
+
+browser="${CHROMIUM_PATH:-/usr/bin/chromium}"
+if [ -x "$browser" ]; then
+  echo "ensure-chromium: found $browser ($("$browser" --version 2>/dev/null || echo 'version unknown')); nothing to install"
+  exit 0
+fi
+if [ -n "${CHROMIUM_PATH:-}" ]; then
+  echo "ensure-chromium: CHROMIUM_PATH=$CHROMIUM_PATH is not an executable; point it at a Chromium or unset it" >&2
+  exit 1
+fi
+if ! command -v apt-get > /dev/null; then
+  echo "ensure-chromium: no /usr/bin/chromium and no apt-get to install it." >&2
+  echo "ensure-chromium: install Chromium with your package manager and set CHROMIUM_PATH=/path/to/chromium." >&2
+  exit 1
+fi
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo > /dev/null; then
+    sudo=(sudo)
+  else
+    echo "ensure-chromium: installing Chromium needs root: run this script as root," >&2
+    echo "ensure-chromium: or install it yourself and set CHROMIUM_PATH=/path/to/chromium." >&2
+    exit 1
+  fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+echo "ensure-chromium: no $browser; installing Debian's chromium package"
+echo "+ ${sudo[*]:+${sudo[*]} }apt-get update -q"
+"${sudo[@]}" apt-get update -q
+echo "+ ${sudo[*]:+${sudo[*]} }apt-get install -y -q --no-install-recommends chromium fonts-liberation"
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-liberation
+
+if [ ! -x "$browser" ]; then
+  echo "ensure-chromium: installed chromium, but there is still no $browser" >&2
+  exit 1
+fi
+echo "ensure-chromium: installed; using $browser ($("$browser" --version 2>/dev/null || echo 'version unknown'))"
