@@ -238,6 +238,23 @@ describe('REST API /api/v1 operations: DAGs, runs, task instances (standalone)',
       ]);
     });
 
+    it('a run triggered while paused waits queued and starts with the unpause', async () => {
+      expect((await call('PATCH', '/api/v1/dags/other_waits', { isPaused: true })).status).toBe(200);
+      expect((await call('POST', '/api/v1/dags/other_waits/runs', { runId: 'while_paused' })).status).toBe(202);
+      await o.settle();
+      const waiting = await call('GET', '/api/v1/dags/other_waits/runs/while_paused');
+      expect(waiting.body).toMatchObject({ state: 'queued', startedAt: null });
+      expect(waiting.body.taskInstances.every((t: { state: string }) => t.state === 'scheduled')).toBe(true);
+
+      expect((await call('PATCH', '/api/v1/dags/other_waits', { isPaused: false })).status).toBe(200);
+      // Started by the PATCH's own transaction: nothing else was ticked or settled in between.
+      const started = await call('GET', '/api/v1/dags/other_waits/runs/while_paused');
+      expect(started.body.state).not.toBe('queued');
+      expect(started.body.startedAt).not.toBeNull();
+      await o.settle();
+      expect((await call('GET', '/api/v1/dags/other_waits/runs/while_paused')).body.state).toBe('success');
+    });
+
     it('unpausing an asset-scheduled DAG releases the events queued while it was paused, with the unpause', async () => {
       expect((await call('PATCH', '/api/v1/dags/ops_on_asset', { isPaused: true })).status).toBe(200);
       const posted = await call('POST', '/api/v1/assets/events', { asset: 'ops.landed' });
@@ -651,9 +668,9 @@ describe('REST API /api/v1 operations: DAGs, runs, task instances (standalone)',
 
     it('lists runs across DAGs with dagId, state and runType filters', async () => {
       const all = await call('GET', '/api/v1/runs');
-      expect(all.body.total).toBe(8); // 4 ops_chain, 3 ops_hourly, 1 ops_on_asset
+      expect(all.body.total).toBe(9); // 4 ops_chain, 3 ops_hourly, 1 ops_on_asset, 1 other_waits
       expect(new Set(all.body.items.map((r: { dagId: string }) => r.dagId))).toEqual(
-        new Set(['ops_chain', 'ops_hourly', 'ops_on_asset']),
+        new Set(['ops_chain', 'ops_hourly', 'ops_on_asset', 'other_waits']),
       );
       const logicalDates = all.body.items.map((r: { logicalDate: string }) => r.logicalDate);
       expect(logicalDates).toEqual([...logicalDates].sort().reverse());

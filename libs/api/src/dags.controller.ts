@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Inject, Param, Patch, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AssetsService } from '@tributary/assets';
-import { NotFoundError } from '@tributary/coordinator';
+import { CoordinatorService, NotFoundError } from '@tributary/coordinator';
 import {
   DagDefinition,
   DurationInput,
@@ -63,6 +63,7 @@ export class DagsController {
     @Inject(DATABASE) private readonly db: Database,
     private readonly scheduler: SchedulerService,
     private readonly assets: AssetsService,
+    private readonly coordinator: CoordinatorService,
   ) {}
 
   @Get('dags')
@@ -99,13 +100,17 @@ export class DagsController {
   @ApiOperation({
     summary: 'Pause or unpause a DAG',
     description:
-      'Paused, the scheduler creates no runs and asset events queue up. Unpausing plans the next run ' +
-      'from now and, for an asset-scheduled DAG, releases its queued events in the same transaction.',
+      'Paused, the scheduler creates no runs, requested runs wait queued and asset events queue up. ' +
+      'Unpausing plans the next run from now, starts the queued runs and, for an asset-scheduled DAG, ' +
+      'releases its queued events, in the same transaction.',
   })
   async patchDag(@Param('dagId') dagId: string, @Body() body: PatchDagDto) {
     const found = await this.scheduler.setPaused(dagId, body.isPaused, async (em) => {
-      // An asset-scheduled DAG runs on the events that queued while it was paused: with the unpause, or not at all.
-      if (!body.isPaused) await this.assets.releaseQueuedIn(em, dagId);
+      // Runs and asset events that queued while it was paused go ahead with the unpause, or not at all.
+      if (!body.isPaused) {
+        await this.assets.releaseQueuedIn(em, dagId);
+        await this.coordinator.startQueuedRunsIn(em, dagId);
+      }
     });
     if (!found) throw new NotFoundError(`no DAG '${dagId}'`);
     return this.getDag(dagId);

@@ -307,6 +307,14 @@ export class CoordinatorService {
     ]);
   }
 
+  /**
+   * Starts the runs that queued while a DAG was paused, in the caller's transaction (the
+   * unpause itself); the caller kicks the relay after commit.
+   */
+  async startQueuedRunsIn(em: EntityManager, dagId: string): Promise<void> {
+    await this.advanceDag(em, await this.lockDag(em, dagId));
+  }
+
   /** The deliberate whole-run rerun: every TI back to scheduled, the run queued again. */
   async rerunRun(dagId: string, runId: string): Promise<void> {
     await this.db.transaction(async (em) => {
@@ -329,7 +337,7 @@ export class CoordinatorService {
 
   private async createRun(em: EntityManager, p: RunRequestedPayload): Promise<void> {
     const [dag] = await em.query(
-      `SELECT definition, bundle_version, is_active, slot_starved, deployed_at FROM dags WHERE dag_id = $1 FOR UPDATE`,
+      `SELECT definition, bundle_version, is_active, slot_starved, is_paused, deployed_at FROM dags WHERE dag_id = $1 FOR UPDATE`,
       [p.dagId],
     );
     if (!dag || !dag.is_active) {
@@ -376,7 +384,7 @@ export class CoordinatorService {
       if (p.rerunIfFinished || backfillId)
         await this.adoptExistingRun(
           em,
-          { def, slotStarved: dag.slot_starved },
+          { def, slotStarved: dag.slot_starved, isPaused: dag.is_paused },
           p,
           runId,
           logicalDate,
@@ -409,7 +417,7 @@ export class CoordinatorService {
       } as const;
       await setTimer(em, { ...timer, payload: { runPk } }, now);
     }
-    await this.advanceDag(em, { def, slotStarved: dag.slot_starved }, runPk);
+    await this.advanceDag(em, { def, slotStarved: dag.slot_starved, isPaused: dag.is_paused }, runPk);
   }
 
   /**
@@ -844,7 +852,7 @@ export class CoordinatorService {
     const def = locked.def;
     let starved = locked.slotStarved;
     for (let round = 0; round < 100; round++) {
-      const started = await this.startQueuedRuns(em, def);
+      const started = locked.isPaused ? 0 : await this.startQueuedRuns(em, def);
       const [{ active }] = await em.query(
         `SELECT count(*)::int AS active FROM task_instances WHERE dag_id = $1 AND state IN ('queued', 'running')`,
         [def.dagId],
@@ -1190,11 +1198,12 @@ export class CoordinatorService {
 
   /** Locks the DAG row (every change to a DAG's runs and TIs holds it) and returns what it says. */
   private async lockDag(em: EntityManager, dagId: string): Promise<LockedDag> {
-    const [row] = await em.query(`SELECT definition, slot_starved FROM dags WHERE dag_id = $1 FOR UPDATE`, [
-      dagId,
-    ]);
+    const [row] = await em.query(
+      `SELECT definition, slot_starved, is_paused FROM dags WHERE dag_id = $1 FOR UPDATE`,
+      [dagId],
+    );
     if (!row) throw new NotFoundError(`no DAG '${dagId}'`);
-    return { def: row.definition, slotStarved: row.slot_starved };
+    return { def: row.definition, slotStarved: row.slot_starved, isPaused: row.is_paused };
   }
 
   private async findRun(em: EntityManager, dagId: string, runId: string): Promise<RunRow> {
@@ -1231,6 +1240,8 @@ const RESET_SENSOR = 'sensor_deadline = NULL, sensor_checks = 0, trigger_result 
 interface LockedDag {
   def: DagDefinition;
   slotStarved: boolean;
+  /** A paused DAG starts no queued run; runs already running carry on. */
+  isPaused: boolean;
 }
 
 export class NotFoundError extends Error {
