@@ -240,7 +240,9 @@ describe('REST API /api/v1 operations: DAGs, runs, task instances (standalone)',
 
     it('a run triggered while paused waits queued and starts with the unpause', async () => {
       expect((await call('PATCH', '/api/v1/dags/other_waits', { isPaused: true })).status).toBe(200);
-      expect((await call('POST', '/api/v1/dags/other_waits/runs', { runId: 'while_paused' })).status).toBe(202);
+      expect((await call('POST', '/api/v1/dags/other_waits/runs', { runId: 'while_paused' })).status).toBe(
+        202,
+      );
       await o.settle();
       const waiting = await call('GET', '/api/v1/dags/other_waits/runs/while_paused');
       expect(waiting.body).toMatchObject({ state: 'queued', startedAt: null });
