@@ -133,7 +133,7 @@ describe('backfills /api/v1 (standalone)', () => {
     expect(created.body).toMatchObject({
       dagId: 'bf_daily',
       from: iso('2026-04-01'),
-      to: iso('2026-04-05'),
+      to: '2026-04-05T23:59:59.999Z', // a plain day ends with the day
       reprocess: 'none',
       maxActiveRuns: 1,
       reverse: false,
@@ -363,7 +363,7 @@ describe('backfills /api/v1 (standalone)', () => {
     expect(backwards.status).toBe(400);
     expect(backwards.body).toMatchObject({
       code: 'validation_failed',
-      fields: { to: ['to (2026-04-01T00:00:00Z) is before from (2026-04-10T00:00:00Z); swap them'] },
+      fields: { to: ['to (2026-04-01T23:59:59.999Z) is before from (2026-04-10T00:00:00Z); swap them'] },
     });
 
     const manual = await create('bf_manual', { from: '2026-04-01', to: '2026-04-02' });
@@ -494,7 +494,7 @@ describe('backfills /api/v1 (standalone)', () => {
     expect(overlapping.status).toBe(409);
     expect(overlapping.body).toMatchObject({ statusCode: 409, code: 'backfill_overlap' });
     expect(overlapping.body.message).toContain(
-      `backfill ${id} (2026-04-11T00:00:00Z to 2026-04-20T00:00:00Z)`,
+      `backfill ${id} (2026-04-11T00:00:00Z to 2026-04-20T23:59:59.999Z)`,
     );
 
     await o.tick();

@@ -27,6 +27,7 @@ import {
   parseDateInput,
   planBackfill,
   runScheduleForDag,
+  parseRangeEnd,
 } from '@tributary/domain';
 import {
   OutboxRelay,
@@ -446,7 +447,8 @@ export class BackfillService {
 
 function readRange(request: BackfillCreateRequest, timezone: string): { from: Date; to: Date } {
   const from = parseDateInput(request.from, timezone);
-  const to = parseDateInput(request.to, timezone);
+  // A plain day as `to` takes in that whole day's runs (a daily 02:00 run of the last day too).
+  const to = parseRangeEnd(request.to, timezone);
   const fields: Record<string, string[]> = {};
   if (!from) fields.from = ['from must be an ISO 8601 date (2026-04-01) or instant (2026-04-01T00:00:00Z)'];
   if (!to) fields.to = ['to must be an ISO 8601 date (2026-04-10) or instant (2026-04-10T00:00:00Z)'];

@@ -1,4 +1,4 @@
-import { parseDateInput } from './date-input';
+import { parseDateInput, parseRangeEnd } from './date-input';
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
@@ -60,5 +60,32 @@ describe('parseDateInput', () => {
 
   it('returns null when the zone is not a valid zone', () => {
     expect(parseDateInput('2026-04-01', 'Mars/Olympus_Mons')).toBeNull();
+  });
+});
+
+describe('parseRangeEnd', () => {
+  it('reads a plain day as the whole day in the zone, inclusive', () => {
+    expect(parseRangeEnd('2026-04-10', 'America/Los_Angeles')?.toISOString()).toBe(
+      '2026-04-11T06:59:59.999Z',
+    );
+    expect(parseRangeEnd('2026-04-10', 'UTC')?.toISOString()).toBe('2026-04-10T23:59:59.999Z');
+  });
+
+  it('ends a 25-hour fall-back day at its own midnight', () => {
+    expect(parseRangeEnd('2026-11-01', 'America/Los_Angeles')?.toISOString()).toBe(
+      '2026-11-02T07:59:59.999Z',
+    );
+  });
+
+  it('reads an instant or a local date-time as itself', () => {
+    expect(parseRangeEnd('2026-04-10T02:00:00Z', 'America/Los_Angeles')?.toISOString()).toBe(
+      '2026-04-10T02:00:00.000Z',
+    );
+    expect(parseRangeEnd('2026-04-10T02:00', 'UTC')?.toISOString()).toBe('2026-04-10T02:00:00.000Z');
+  });
+
+  it('refuses what is not a date', () => {
+    expect(parseRangeEnd('2026-13-40', 'UTC')).toBeNull();
+    expect(parseRangeEnd('soon', 'UTC')).toBeNull();
   });
 });
