@@ -3,6 +3,8 @@
 # it with playwright-core): installs the `chromium` package with apt-get when there is no browser at
 # $CHROMIUM_PATH (default /usr/bin/chromium). A no-op when it exists. Needs root (or sudo) to install.
 set -euo pipefail
+# shellcheck source=lib/apt-install.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt-install.sh"
 
 browser="${CHROMIUM_PATH:-/usr/bin/chromium}"
 if [ -x "$browser" ]; then
@@ -13,29 +15,15 @@ if [ -n "${CHROMIUM_PATH:-}" ]; then
   echo "ensure-chromium: CHROMIUM_PATH=$CHROMIUM_PATH is not an executable; point it at a Chromium or unset it" >&2
   exit 1
 fi
-if ! command -v apt-get > /dev/null; then
-  echo "ensure-chromium: no /usr/bin/chromium and no apt-get to install it." >&2
-  echo "ensure-chromium: install Chromium with your package manager and set CHROMIUM_PATH=/path/to/chromium." >&2
-  exit 1
-fi
-
-sudo=()
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo > /dev/null; then
-    sudo=(sudo)
-  else
-    echo "ensure-chromium: installing Chromium needs root: run this script as root," >&2
-    echo "ensure-chromium: or install it yourself and set CHROMIUM_PATH=/path/to/chromium." >&2
-    exit 1
-  fi
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-echo "ensure-chromium: no $browser; installing Debian's chromium package"
-echo "+ ${sudo[*]:+${sudo[*]} }apt-get update -q"
-"${sudo[@]}" apt-get update -q
-echo "+ ${sudo[*]:+${sudo[*]} }apt-get install -y -q --no-install-recommends chromium fonts-liberation"
-"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-liberation
+APT_NO_APT_GET=(
+  "no /usr/bin/chromium and no apt-get to install it."
+  "install Chromium with your package manager and set CHROMIUM_PATH=/path/to/chromium."
+)
+APT_NO_ROOT=(
+  "installing Chromium needs root: run this script as root,"
+  "or install it yourself and set CHROMIUM_PATH=/path/to/chromium."
+)
+apt_install ensure-chromium "no $browser" chromium fonts-liberation
 
 if [ ! -x "$browser" ]; then
   echo "ensure-chromium: installed chromium, but there is still no $browser" >&2

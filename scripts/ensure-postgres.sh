@@ -4,6 +4,8 @@
 # with apt-get when there is no /usr/lib/postgresql/*/bin/initdb. A no-op when they exist, or when
 # DATABASE_URL points the tests at an existing server. Needs root (or sudo) to install.
 set -euo pipefail
+# shellcheck source=lib/apt-install.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt-install.sh"
 
 found=$(ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -n "$found" ]; then
@@ -14,29 +16,15 @@ if [ -n "${DATABASE_URL:-}" ]; then
   echo "ensure-postgres: DATABASE_URL is set, so the tests use that server; nothing to install"
   exit 0
 fi
-if ! command -v apt-get > /dev/null; then
-  echo "ensure-postgres: no PostgreSQL server binaries under /usr/lib/postgresql and no apt-get to install them." >&2
-  echo "ensure-postgres: install PostgreSQL's server package, or set DATABASE_URL=postgres://user:password@host:port/database." >&2
-  exit 1
-fi
-
-sudo=()
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo > /dev/null; then
-    sudo=(sudo)
-  else
-    echo "ensure-postgres: installing PostgreSQL needs root: run this script as root," >&2
-    echo "ensure-postgres: or set DATABASE_URL=postgres://user:password@host:port/database to use an existing server." >&2
-    exit 1
-  fi
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-echo "ensure-postgres: no /usr/lib/postgresql/*/bin/initdb; installing Debian's postgresql package"
-echo "+ ${sudo[*]:+${sudo[*]} }apt-get update -q"
-"${sudo[@]}" apt-get update -q
-echo "+ ${sudo[*]:+${sudo[*]} }apt-get install -y -q --no-install-recommends postgresql"
-"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql
+APT_NO_APT_GET=(
+  "no PostgreSQL server binaries under /usr/lib/postgresql and no apt-get to install them."
+  "install PostgreSQL's server package, or set DATABASE_URL=postgres://user:password@host:port/database."
+)
+APT_NO_ROOT=(
+  "installing PostgreSQL needs root: run this script as root,"
+  "or set DATABASE_URL=postgres://user:password@host:port/database to use an existing server."
+)
+apt_install ensure-postgres "no /usr/lib/postgresql/*/bin/initdb" postgresql
 
 found=$(ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -z "$found" ]; then

@@ -3,10 +3,11 @@
  * Plain modern JavaScript, no framework, no build step, nothing loaded from elsewhere.
  *
  * Routes: #/login, #/dags, #/dags/<dagId>[/grid|/graph|/runs|/backfills],
- * #/dags/<dagId>/runs/<runId>, #/runs, #/assets, #/backfills.
+ * #/dags/<dagId>/runs/<runId>, #/runs, #/assets, #/backfills. A side panel opens from the query:
+ * #/dags/<dagId>/grid?run=<runId>&task=<taskId>, #/assets?asset=<name>, #/backfills?backfill=<id>.
  * Every visible page polls the API every few seconds, so states update live.
  */
-/* global document, window, Node, CSS, URLSearchParams, fetch, localStorage, sessionStorage, location */
+/* global document, window, Node, URLSearchParams, fetch, localStorage, sessionStorage, location */
 /* global console, setTimeout, clearTimeout, setInterval */
 'use strict';
 
@@ -177,12 +178,6 @@
     }
   }
 
-  /** A route this server does not have (an older API): Nest answers "Cannot GET /path". */
-  const missingEndpoint = (error) =>
-    error instanceof ApiError &&
-    error.status === 404 &&
-    /^Cannot (GET|POST|PATCH|PUT|DELETE) /.test(error.message);
-
   async function api(method, path, body, { redirectOn401 = true } = {}) {
     const headers = { accept: 'application/json' };
     if (auth.token) headers.authorization = `Bearer ${auth.token}`;
@@ -216,7 +211,6 @@
   }
 
   const get = (path) => api('GET', path);
-  const itemsOf = (body, legacyKey) => (body && (body.items || body[legacyKey])) || [];
 
   /** Forgets the token and goes to the login page (once, however many calls answered 401). */
   function signOut(reason) {
@@ -237,9 +231,7 @@
       auth.me = await get('/auth/whoami');
     } catch (error) {
       if (error.status === 401) return false;
-      if (!missingEndpoint(error)) throw error;
-      // A server without whoami: let it decide what this token may do.
-      auth.me = { name: 'token', role: 'operator', unknown: true };
+      throw error;
     }
     renderChrome();
     return true;
@@ -305,11 +297,7 @@
     if (signedIn) {
       who.replaceChildren(
         h('span', null, auth.me.name),
-        h(
-          'span',
-          { class: `role role-${auth.me.role}`, id: 'role' },
-          auth.me.unknown ? 'token' : auth.me.role,
-        ),
+        h('span', { class: `role role-${auth.me.role}`, id: 'role' }, auth.me.role),
       );
     }
     if (routeName !== undefined) {
@@ -407,8 +395,8 @@
   let panel = null;
   let panelRefreshing = false;
 
-  /** Opens the side panel; `make(bodyParts)` returns { refresh, destroy? }. */
-  function openPanel(title, subtitle, make) {
+  /** Opens the side panel: `make(body)` fills it and returns { refresh }; `onClose` runs when it closes. */
+  function openPanel(title, subtitle, onClose, make) {
     closePanel();
     const body = h('div', { class: 'panel-body' });
     const head = h(
@@ -429,7 +417,7 @@
     panelRoot.replaceChildren(head, body);
     panelRoot.hidden = false;
     document.body.classList.add('panel-open');
-    panel = make(body);
+    panel = { ...make(body), onClose };
     refreshPanel();
   }
 
@@ -440,7 +428,43 @@
     panelRoot.hidden = true;
     panelRoot.replaceChildren();
     document.body.classList.remove('panel-open');
-    if (closing.destroy) closing.destroy();
+    if (closing.onClose) closing.onClose();
+  }
+
+  /**
+   * What the side panel shows, highlighted on the page: the elements `selector` in `container` whose
+   * dataset `matches` the key get the class `selected`. Call `mark()` again after they are redrawn.
+   */
+  function panelSelection(container, selector, matches) {
+    let key = null;
+    const mark = () => {
+      for (const el of container.querySelectorAll(selector))
+        el.classList.toggle('selected', key !== null && matches(el.dataset, key));
+    };
+    return {
+      mark,
+      /** Opens the panel on `what` (`show(onClose)`); it stays highlighted until the panel closes. */
+      open(what, show) {
+        show(() => {
+          key = null;
+          mark();
+        });
+        // Only now: showing closed the panel open before, whose onClose forgot its selection.
+        key = what;
+        mark();
+      },
+    };
+  }
+
+  /** A panel's two sections: facts, then a titled list. Returns their elements. */
+  function panelSections(body, listTitle) {
+    const info = h('div');
+    const list = h('div');
+    body.append(
+      h('div', { class: 'panel-section' }, info),
+      h('div', { class: 'panel-section' }, h('h3', null, listTitle), list),
+    );
+    return [info, list];
   }
 
   async function refreshPanel() {
@@ -498,6 +522,10 @@
 
   const dagHref = (dagId, tab) => `#/dags/${enc(dagId)}${tab ? `/${tab}` : ''}`;
   const runHref = (dagId, runId) => `#/dags/${enc(dagId)}/runs/${enc(runId)}`;
+  const assetHref = (name) => `#/assets?asset=${enc(name)}`;
+  const assetLink = (name) => h('a', { href: assetHref(name) }, name);
+  /** DAG ids as links, one a line. */
+  const dagLinks = (dagIds) => dagIds.map((d) => h('div', null, h('a', { href: dagHref(d) }, d)));
 
   function button(label, onclick, { kind = '', iconName, small = false, title, disabled } = {}) {
     return h(
@@ -576,6 +604,20 @@
       'select',
       { 'aria-label': label, onchange: (event) => onchange(event.target.value) },
       options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)),
+    );
+  }
+
+  /** A filter: '' (`anyText`, e.g. "Any state") or one of `values`. */
+  const anySelect = (anyText, values, value, onchange, label) =>
+    select([['', anyText], ...values.map((x) => [x, x])], value, onchange, label);
+
+  /** A page's title, the line under it, and its controls on the right. */
+  function pageHead(title, sub, ...controls) {
+    return h(
+      'div',
+      { class: 'page-head' },
+      h('div', null, h('h1', null, title), h('div', { class: 'sub' }, sub)),
+      ...controls,
     );
   }
 
@@ -709,7 +751,7 @@
     try {
       return await request;
     } catch (error) {
-      if (error instanceof ApiError && error.status === 404 && !missingEndpoint(error)) {
+      if (error instanceof ApiError && error.status === 404) {
         closePanel();
         root.replaceChildren(
           h(
@@ -933,7 +975,8 @@
 
   /** Tries, the log of the selected try, and the operator actions (clear with a preview, mark). */
   function openTaskInstance(dagId, runId, taskId, { onChange, onClose } = {}) {
-    openPanel(taskId, h('span', null, 'run ', h('a', { href: runHref(dagId, runId) }, runId)), (body) => {
+    const subtitle = h('span', null, 'run ', h('a', { href: runHref(dagId, runId) }, runId));
+    openPanel(taskId, subtitle, onClose, (body) => {
       let selectedTry = null;
       let latest = null;
       let clearing = null; // { downstream, onlyFailed, preview: string[] | null, error }
@@ -1097,19 +1140,6 @@
         );
       }
 
-      async function loadTaskInstance() {
-        try {
-          return await get(base);
-        } catch (error) {
-          if (!missingEndpoint(error)) throw error;
-          const run = await get(`/dags/${enc(dagId)}/runs/${enc(runId)}`);
-          const ti = (run.taskInstances || []).find((t) => t.taskId === taskId);
-          if (!ti)
-            throw new ApiError(404, { code: 'not_found', message: `run '${runId}' has no task '${taskId}'` });
-          return ti;
-        }
-      }
-
       function renderTries(ti) {
         const tries = (ti.tries || []).slice().sort((a, b) => a.tryNumber - b.tryNumber);
         if (tries.length === 0) {
@@ -1173,7 +1203,7 @@
 
       return {
         async refresh() {
-          const ti = await loadTaskInstance();
+          const ti = await get(base);
           latest = ti;
           renderInto(stateEl, [ti.state, ti.tryNumber], () => [
             stateBadge(ti.state),
@@ -1196,9 +1226,6 @@
           renderInto(logEl, log.lines, () => renderLog(log));
           if (atBottom) logEl.scrollTop = logEl.scrollHeight;
         },
-        destroy() {
-          if (onClose) onClose();
-        },
       };
     });
   }
@@ -1206,13 +1233,8 @@
   // ---------------------------------------------------------------- asset panel
 
   function openAsset(name, { onClose } = {}) {
-    openPanel(name, 'asset', (body) => {
-      const info = h('div');
-      const eventsEl = h('div');
-      body.append(
-        h('div', { class: 'panel-section' }, info),
-        h('div', { class: 'panel-section' }, h('h3', null, 'Recent events'), eventsEl),
-      );
+    openPanel(name, 'asset', onClose, (body) => {
+      const [info, eventsEl] = panelSections(body, 'Recent events');
       return {
         async refresh() {
           const asset = await get(`/assets/${enc(name)}`);
@@ -1226,21 +1248,11 @@
               f && f.deadline ? ['Deadline', when(f.deadline)] : null,
               f && f.lateByMs ? ['Late by', span(f.lateByMs)] : null,
               ['Last event', when(asset.lastEventAt)],
-              [
-                'Produced by',
-                asset.producers.length
-                  ? asset.producers.map((d) => h('div', null, h('a', { href: dagHref(d) }, d)))
-                  : '—',
-              ],
-              [
-                'Consumed by',
-                asset.consumers.length
-                  ? asset.consumers.map((d) => h('div', null, h('a', { href: dagHref(d) }, d)))
-                  : '—',
-              ],
+              ['Produced by', asset.producers.length ? dagLinks(asset.producers) : '—'],
+              ['Consumed by', asset.consumers.length ? dagLinks(asset.consumers) : '—'],
             ]),
           ]);
-          const events = itemsOf(asset.events, 'events');
+          const events = asset.events.items;
           renderInto(eventsEl, events, () =>
             events.length === 0
               ? h('div', { class: 'muted small' }, 'No events yet.')
@@ -1267,9 +1279,6 @@
                   ),
                 ),
           );
-        },
-        destroy() {
-          if (onClose) onClose();
         },
       };
     });
@@ -1306,13 +1315,7 @@
           submit.disabled = true;
           auth.token = token;
           try {
-            try {
-              auth.me = await api('GET', '/auth/whoami', undefined, { redirectOn401: false });
-            } catch (e) {
-              if (!missingEndpoint(e)) throw e;
-              await api('GET', '/dags?limit=1', undefined, { redirectOn401: false });
-              auth.me = { name: 'token', role: 'operator', unknown: true };
-            }
+            auth.me = await api('GET', '/auth/whoami', undefined, { redirectOn401: false });
             localStorage.setItem(TOKEN_KEY, token);
             sessionStorage.removeItem(LOGIN_REASON_KEY);
             clearError();
@@ -1365,15 +1368,9 @@
       },
     });
     root.append(
-      h(
-        'div',
-        { class: 'page-head' },
-        h(
-          'div',
-          null,
-          h('h1', null, 'DAGs ', count),
-          h('div', { class: 'sub' }, 'Every deployed DAG, its schedule and its latest run.'),
-        ),
+      pageHead(
+        ['DAGs ', count],
+        'Every deployed DAG, its schedule and its latest run.',
         h(
           'div',
           { class: 'row' },
@@ -1468,17 +1465,9 @@
 
     return {
       async refresh() {
-        const data = await get(
-          `/dags${qs({ q, paused: filter === 'all' ? undefined : String(filter === 'paused'), limit: 500 })}`,
-        );
-        let items = itemsOf(data, 'dags');
-        // Filter here too, for servers that ignore the query.
-        if (q)
-          items = items.filter(
-            (d) => d.dagId.toLowerCase().includes(q.toLowerCase()) || (d.tags || []).includes(q),
-          );
-        if (filter !== 'all') items = items.filter((d) => d.isPaused === (filter === 'paused'));
-        count.textContent = String(data.total ?? items.length);
+        const paused = filter === 'all' ? undefined : String(filter === 'paused');
+        const { items, total } = await get(`/dags${qs({ q, paused, limit: 500 })}`);
+        count.textContent = String(total);
         renderInto(list, [items, canOperate()], () =>
           table(
             ['Active', 'DAG', 'Owner', 'Schedule', 'Timezone', 'Next run', 'Latest run', ''],
@@ -1600,40 +1589,13 @@
     };
   }
 
-  async function loadGrid(dagId, limit, tasks) {
-    try {
-      return await get(`/dags/${enc(dagId)}/grid?limit=${limit}`);
-    } catch (error) {
-      if (!missingEndpoint(error)) throw error;
-    }
-    // A server without the grid endpoint: the latest runs and their task instances, one by one.
-    const runs = itemsOf(await get(`/dags/${enc(dagId)}/runs?limit=${Math.min(limit, 12)}`), 'runs').slice(
-      0,
-      12,
-    );
-    const details = await Promise.all(runs.map((r) => get(`/dags/${enc(dagId)}/runs/${enc(r.runId)}`)));
-    return {
-      dagId,
-      tasks: tasks.map((t) => t.taskId),
-      runs: details.map((r) => ({
-        runId: r.runId,
-        runType: r.runType,
-        state: r.state,
-        logicalDate: r.logicalDate,
-        tis: Object.fromEntries(
-          (r.taskInstances || []).map((t) => [t.taskId, { state: t.state, tryNumber: t.tryNumber }]),
-        ),
-      })),
-    };
-  }
+  /** The grid of a DAG's latest `limit` runs: { tasks, runs: [{ runId, state, tis }] }, newest first. */
+  const loadGrid = (dagId, limit) => get(`/dags/${enc(dagId)}/grid${qs({ limit })}`);
 
   function gridTab(dagId, root, route) {
     let limit = Number(route.params.get('limit')) || 25;
-    let selected =
-      route.params.get('run') && route.params.get('task')
-        ? { runId: route.params.get('run'), taskId: route.params.get('task') }
-        : null;
     const gridEl = h('div', { class: 'grid-scroll' });
+    const selection = panelSelection(gridEl, '.cell', (d, k) => d.run === k.runId && d.task === k.taskId);
     root.append(
       card(
         'Grid',
@@ -1651,26 +1613,13 @@
       ),
     );
 
-    function markSelected() {
-      for (const el of gridEl.querySelectorAll('.cell.selected')) el.classList.remove('selected');
-      if (!selected) return;
-      const cell = gridEl.querySelector(
-        `.cell[data-run="${CSS.escape(selected.runId)}"][data-task="${CSS.escape(selected.taskId)}"]`,
+    const open = (runId, taskId) =>
+      selection.open({ runId, taskId }, (onClose) =>
+        openTaskInstance(dagId, runId, taskId, { onChange: () => refreshPage(), onClose }),
       );
-      if (cell) cell.classList.add('selected');
-    }
-
-    function open(runId, taskId) {
-      selected = { runId, taskId };
-      markSelected();
-      openTaskInstance(dagId, runId, taskId, {
-        onChange: () => refreshPage(),
-        onClose: () => {
-          selected = null;
-          markSelected();
-        },
-      });
-    }
+    // #/dags/<dagId>/grid?run=<runId>&task=<taskId>: open that task instance.
+    if (route.params.get('run') && route.params.get('task'))
+      open(route.params.get('run'), route.params.get('task'));
 
     function renderGrid(grid, kinds) {
       const runs = (grid.runs || []).slice().reverse(); // oldest left, newest right
@@ -1752,10 +1701,10 @@
 
     return {
       async refresh(dag, tasks) {
-        const grid = await loadGrid(dagId, limit, tasks);
+        const grid = await loadGrid(dagId, limit);
         const kinds = new Map(tasks.map((t) => [t.taskId, t.kind]));
         renderInto(gridEl, [grid, canOperate()], () => renderGrid(grid, kinds));
-        markSelected();
+        selection.mark();
       },
     };
   }
@@ -1767,7 +1716,11 @@
     root.append(
       card('Graph', runSelect, h('div', { class: 'card-sub' }, legend(TI_STATES.concat('none'))), graphEl),
     );
-    let selectedTask = null;
+    const selection = panelSelection(graphEl, '.g-node[data-task]', (d, taskId) => d.task === taskId);
+    const open = (runId, taskId) =>
+      selection.open(taskId, (onClose) =>
+        openTaskInstance(dagId, runId, taskId, { onChange: () => refreshPage(), onClose }),
+      );
 
     function render(tasks, run) {
       if (tasks.length === 0) return h('div', { class: 'empty' }, 'This DAG has no tasks.');
@@ -1807,7 +1760,7 @@
         label: `asset ${name}`,
         tooltip: `${name}\nopen its lineage and freshness`,
         data: { asset: name },
-        onclick: () => (location.hash = `#/assets?asset=${enc(name)}`),
+        onclick: () => (location.hash = assetHref(name)),
       }));
       return graphSvg({
         edges,
@@ -1825,18 +1778,13 @@
               h: 50,
               title: t.taskId,
               subtitle: `${t.kind || 'task'} · ${state === 'none' ? 'no status' : state}${ti && ti.tryNumber > 1 ? ` · try ${ti.tryNumber}` : ''}`,
-              classes: [stateClass(state), selectedTask === t.taskId && 'selected'],
+              classes: [stateClass(state)],
               color: state === 'none' ? null : `var(--st-${state})`,
               stripe: true,
               label: `${t.taskId}: ${state}`,
               tooltip: [`${t.taskId} (${t.kind})`, `state: ${state}`, ...io].join('\n'),
               data: { task: t.taskId, state },
-              onclick: run
-                ? () => {
-                    selectedTask = t.taskId;
-                    openTaskInstance(dagId, run.runId, t.taskId, { onChange: () => refreshPage() });
-                  }
-                : null,
+              onclick: run ? () => open(run.runId, t.taskId) : null,
             };
           }),
         ),
@@ -1845,7 +1793,7 @@
 
     return {
       async refresh(dag, tasks) {
-        const grid = await loadGrid(dagId, 25, tasks);
+        const grid = await loadGrid(dagId, 25);
         const runs = grid.runs || [];
         const run = runs.find((r) => r.runId === runId) || runs[0] || null;
         renderInto(
@@ -1864,19 +1812,30 @@
                 )
               : h('span', { class: 'muted small' }, 'no runs yet'),
         );
-        renderInto(graphEl, [tasks, run, selectedTask], () => render(tasks, run));
+        renderInto(graphEl, [tasks, run], () => render(tasks, run));
+        selection.mark();
       },
     };
   }
 
-  function runsTable(runs, { showDag = false, after } = {}) {
-    return runs.map((r) => {
-      const dagId = r.dagId;
-      return h(
+  /**
+   * A paged table of runs: a DAG's (`/dags/<dagId>/runs`) or every DAG's (`/runs`, with `showDag`),
+   * filtered by `filters` (query field → value, '' for any), each shown by `filter(...)` as a select.
+   */
+  function runList(path, { showDag = false, limit, empty, filters = {} }) {
+    const list = h('div');
+    let offset = 0;
+    const go = (o) => {
+      offset = o;
+      refreshPage();
+    };
+    const headers = ['Run', 'Type', 'State', 'Logical date', 'Started', 'Ended', '#Duration', ''];
+    const row = (r) =>
+      h(
         'tr',
         { dataset: { run: r.runId, state: r.state } },
-        showDag ? h('td', null, h('a', { href: dagHref(dagId) }, dagId)) : null,
-        h('td', null, h('a', { class: 'mono', href: runHref(dagId, r.runId) }, r.runId)),
+        showDag ? h('td', null, h('a', { href: dagHref(r.dagId) }, r.dagId)) : null,
+        h('td', null, h('a', { class: 'mono', href: runHref(r.dagId, r.runId) }, r.runId)),
         h('td', null, h('span', { class: 'kind' }, r.runType)),
         h('td', null, stateBadge(r.state)),
         h('td', null, when(r.logicalDate, { relative: false })),
@@ -1887,70 +1846,75 @@
           'td',
           { class: 'num' },
           canOperate() && (r.state === 'success' || r.state === 'failed')
-            ? button('Rerun', () => rerunRun(dagId, r.runId, after), { small: true, iconName: 'refresh' })
+            ? button('Rerun', () => rerunRun(r.dagId, r.runId, refreshPage), {
+                small: true,
+                iconName: 'refresh',
+              })
             : null,
         ),
       );
-    });
-  }
-
-  function runsTab(dagId, root) {
-    let state = '';
-    let runType = '';
-    let offset = 0;
-    const limit = 25;
-    const list = h('div');
-    const filters = h(
-      'div',
-      { class: 'row' },
-      select(
-        [['', 'Any state'], ...RUN_STATES.map((x) => [x, x])],
-        state,
-        (v) => {
-          state = v;
-          offset = 0;
-          refreshPage();
-        },
-        'Run state',
-      ),
-      select(
-        [['', 'Any run type'], ...RUN_TYPES.map((x) => [x, x])],
-        runType,
-        (v) => {
-          runType = v;
-          offset = 0;
-          refreshPage();
-        },
-        'Run type',
-      ),
-    );
-    root.append(card('Runs', filters, list));
     return {
+      list,
+      /** A select for the filter `name`: any (`anyText`) or one of `values`; a change goes to page 1. */
+      filter: (name, anyText, values, label) =>
+        anySelect(
+          anyText,
+          values,
+          filters[name] || '',
+          (v) => {
+            filters[name] = v;
+            go(0);
+          },
+          label,
+        ),
       async refresh() {
-        const data = await get(`/dags/${enc(dagId)}/runs${qs({ state, runType, limit, offset })}`);
-        let items = itemsOf(data, 'runs').map((r) => ({ dagId, ...r }));
-        if (runType) items = items.filter((r) => r.runType === runType);
-        const total = data.total ?? items.length;
-        if (data.total === undefined) items = items.slice(offset, offset + limit);
+        const { items, total } = await get(`${path}${qs({ ...filters, limit, offset })}`);
         renderInto(list, [items, total, offset, canOperate()], () => [
-          table(
-            ['Run', 'Type', 'State', 'Logical date', 'Started', 'Ended', '#Duration', ''],
-            runsTable(items, { after: refreshPage }),
-            {
-              empty: 'No runs match.',
-            },
-          ),
-          pager(total, limit, offset, (o) => {
-            offset = o;
-            refreshPage();
-          }),
+          table(showDag ? ['DAG', ...headers] : headers, items.map(row), { empty }),
+          pager(total, limit, offset, go),
         ]);
       },
     };
   }
 
-  function backfillRows(items, { showDag, after }) {
-    return items.map((b) =>
+  function runsTab(dagId, root) {
+    const runs = runList(`/dags/${enc(dagId)}/runs`, { limit: 25, empty: 'No runs match.' });
+    const filters = h(
+      'div',
+      { class: 'row' },
+      runs.filter('state', 'Any state', RUN_STATES, 'Run state'),
+      runs.filter('runType', 'Any run type', RUN_TYPES, 'Run type'),
+    );
+    root.append(card('Runs', filters, runs.list));
+    return { refresh: runs.refresh };
+  }
+
+  /** The backfills table: one DAG's, or every DAG's (`showDag`), filtered by `filters` (query field → value). */
+  function backfillList({ showDag = false, limit, empty, filters }) {
+    const list = h('div');
+    const headers = [
+      'Id',
+      ...(showDag ? ['DAG'] : []),
+      'Range',
+      'Reprocess',
+      '#Max active',
+      'State',
+      'Progress',
+      'Created',
+      '',
+    ];
+    const cancel = (b) =>
+      modal({
+        title: `Cancel backfill #${b.id}?`,
+        confirmLabel: 'Cancel backfill',
+        danger: true,
+        body: h('p', null, 'Runs not started yet are not created; runs already running finish.'),
+        onConfirm: async () => {
+          await api('POST', `/backfills/${enc(b.id)}/cancel`);
+          toast(`Backfill #${b.id} cancelled`);
+        },
+      }).then((done) => done && refreshPage());
+    const row = (b) =>
       h(
         'tr',
         {
@@ -1982,35 +1946,22 @@
           'td',
           { class: 'num' },
           canOperate() && b.state === 'running'
-            ? button(
-                'Cancel',
-                () =>
-                  modal({
-                    title: `Cancel backfill #${b.id}?`,
-                    confirmLabel: 'Cancel backfill',
-                    danger: true,
-                    body: h('p', null, 'Runs not started yet are not created; runs already running finish.'),
-                    onConfirm: async () => {
-                      await api('POST', `/backfills/${enc(b.id)}/cancel`);
-                      toast(`Backfill #${b.id} cancelled`);
-                    },
-                  }).then((done) => done && after()),
-                { small: true, iconName: 'stop' },
-              )
+            ? button('Cancel', () => cancel(b), { small: true, iconName: 'stop' })
             : null,
         ),
-      ),
-    );
+      );
+    return {
+      list,
+      async refresh() {
+        const { items } = await get(`/backfills${qs({ ...filters, limit })}`);
+        renderInto(list, [items, canOperate()], () => table(headers, items.map(row), { empty }));
+      },
+    };
   }
 
   function openBackfill(id) {
-    openPanel(`Backfill #${id}`, null, (body) => {
-      const info = h('div');
-      const dates = h('div');
-      body.append(
-        h('div', { class: 'panel-section' }, info),
-        h('div', { class: 'panel-section' }, h('h3', null, 'Logical dates'), dates),
-      );
+    openPanel(`Backfill #${id}`, null, null, (body) => {
+      const [info, dates] = panelSections(body, 'Logical dates');
       return {
         async refresh() {
           const b = await get(`/backfills/${enc(id)}`);
@@ -2033,7 +1984,7 @@
               ['Logical date', 'Action', 'State'],
               (b.dates || []).map((d) => {
                 // A date's run exists once it runs, ran, or was skipped because it existed already.
-                const hasRun = d.runId && ['running', 'done', 'failed'].includes(d.state);
+                const hasRun = d.runId && ['running', 'done', 'failed', 'skipped'].includes(d.state);
                 const badge = stateBadge(d.state || 'queued');
                 return h(
                   'tr',
@@ -2055,23 +2006,9 @@
     });
   }
 
-  const BACKFILL_HEADERS = (showDag) =>
-    [
-      'Id',
-      showDag ? 'DAG' : null,
-      'Range',
-      'Reprocess',
-      '#Max active',
-      'State',
-      'Progress',
-      'Created',
-      '',
-    ].filter((x) => x !== null);
-
   function backfillsTab(dagId, root) {
-    const list = h('div');
+    const backfills = backfillList({ limit: 50, empty: 'No backfills of this DAG yet.', filters: { dagId } });
     const previewEl = h('div');
-    let missing = false;
     const today = new Date();
     const day = (offsetDays) => new Date(today.getTime() - offsetDays * 86400000).toISOString().slice(0, 10);
     const from = h('input', { type: 'date', name: 'from', value: day(3), 'aria-label': 'From' });
@@ -2164,84 +2101,34 @@
         ),
       );
     }
-    root.append(card('Backfills', null, list));
-
-    return {
-      async refresh() {
-        if (missing) return;
-        let data;
-        try {
-          data = await get(`/backfills${qs({ dagId, limit: 50 })}`);
-        } catch (error) {
-          if (!missingEndpoint(error)) throw error;
-          missing = true;
-          list.replaceChildren(
-            h('div', { class: 'not-available' }, 'This server has no backfill endpoints.'),
-          );
-          return;
-        }
-        const items = itemsOf(data, 'backfills');
-        renderInto(list, [items, canOperate()], () =>
-          table(BACKFILL_HEADERS(false), backfillRows(items, { showDag: false, after: refreshPage }), {
-            empty: 'No backfills of this DAG yet.',
-          }),
-        );
-      },
-    };
+    root.append(card('Backfills', null, backfills.list));
+    return { refresh: backfills.refresh };
   }
 
   function backfillsPage(route, root) {
-    let state = route.params.get('state') || '';
-    const list = h('div');
-    let missing = false;
+    const filters = { state: route.params.get('state') || '' };
+    const backfills = backfillList({ showDag: true, limit: 100, empty: 'No backfills yet.', filters });
     root.append(
-      h(
-        'div',
-        { class: 'page-head' },
-        h(
-          'div',
-          null,
-          h('h1', null, 'Backfills'),
-          h(
-            'div',
-            { class: 'sub' },
-            'Past ranges re-run on request, with their progress. Create one from a DAG’s Backfills tab.',
-          ),
-        ),
-        select(
-          [['', 'Any state'], ...['running', 'completed', 'cancelled'].map((x) => [x, x])],
-          state,
+      pageHead(
+        'Backfills',
+        'Past ranges re-run on request, with their progress. Create one from a DAG’s Backfills tab.',
+        anySelect(
+          'Any state',
+          ['running', 'completed', 'cancelled'],
+          filters.state,
           (v) => {
-            state = v;
+            filters.state = v;
             refreshPage();
           },
           'Backfill state',
         ),
       ),
-      card(null, null, list),
+      card(null, null, backfills.list),
     );
-    return {
-      async refresh() {
-        if (missing) return;
-        let data;
-        try {
-          data = await get(`/backfills${qs({ state, limit: 100 })}`);
-        } catch (error) {
-          if (!missingEndpoint(error)) throw error;
-          missing = true;
-          list.replaceChildren(
-            h('div', { class: 'not-available' }, 'This server has no backfill endpoints.'),
-          );
-          return;
-        }
-        const items = itemsOf(data, 'backfills');
-        renderInto(list, [items, canOperate()], () =>
-          table(BACKFILL_HEADERS(true), backfillRows(items, { showDag: true, after: refreshPage }), {
-            empty: 'No backfills yet.',
-          }),
-        );
-      },
-    };
+    // #/backfills?backfill=<id> (a run's "Backfill" link): open that backfill.
+    const open = route.params.get('backfill');
+    if (open) openBackfill(open);
+    return { refresh: backfills.refresh };
   }
 
   function runPage(route, root) {
@@ -2252,20 +2139,11 @@
     const side = h('div', { class: 'grid-2' });
     const events = h('div');
     root.append(head, info, tis, side, events);
-    let selectedTask = null;
-
-    function openTi(taskId) {
-      selectedTask = taskId;
-      for (const tr of tis.querySelectorAll('tr[data-task]'))
-        tr.classList.toggle('selected', tr.dataset.task === taskId);
-      openTaskInstance(dagId, runId, taskId, {
-        onChange: () => refreshPage(),
-        onClose: () => {
-          selectedTask = null;
-          for (const tr of tis.querySelectorAll('tr.selected')) tr.classList.remove('selected');
-        },
-      });
-    }
+    const selection = panelSelection(tis, 'tr[data-task]', (d, taskId) => d.task === taskId);
+    const openTi = (taskId) =>
+      selection.open(taskId, (onClose) =>
+        openTaskInstance(dagId, runId, taskId, { onChange: () => refreshPage(), onClose }),
+      );
 
     return {
       async refresh() {
@@ -2344,18 +2222,14 @@
                 run.backfillId
                   ? [
                       'Backfill',
-                      h(
-                        'a',
-                        { href: '#/backfills', onclick: () => openBackfill(run.backfillId) },
-                        `#${run.backfillId}`,
-                      ),
+                      h('a', { href: `#/backfills?backfill=${enc(run.backfillId)}` }, `#${run.backfillId}`),
                     ]
                   : null,
                 run.note ? ['Note', run.note] : null,
               ]),
             ),
         );
-        renderInto(tis, [instances, selectedTask], () =>
+        renderInto(tis, instances, () =>
           card(
             'Task instances',
             legend(['success', 'failed', 'running', 'queued', 'up_for_retry', 'upstream_failed', 'skipped']),
@@ -2365,7 +2239,7 @@
                 h(
                   'tr',
                   {
-                    class: ['clickable', selectedTask === t.taskId && 'selected'],
+                    class: 'clickable',
                     dataset: { task: t.taskId, state: t.state },
                     onclick: () => openTi(t.taskId),
                   },
@@ -2393,6 +2267,7 @@
             ),
           ),
         );
+        selection.mark();
         const freshness = run.inputFreshness || [];
         renderInto(side, [run.conf, freshness], () => [
           card(
@@ -2419,7 +2294,7 @@
                     h(
                       'tr',
                       null,
-                      h('td', null, h('a', { href: `#/assets?asset=${enc(f.asset)}` }, f.asset)),
+                      h('td', null, assetLink(f.asset)),
                       h(
                         'td',
                         null,
@@ -2448,7 +2323,7 @@
                     h(
                       'tr',
                       null,
-                      h('td', null, h('a', { href: `#/assets?asset=${enc(e.asset)}` }, e.asset)),
+                      h('td', null, assetLink(e.asset)),
                       h('td', null, e.partition || '—'),
                       h(
                         'td',
@@ -2472,83 +2347,31 @@
   }
 
   function allRunsPage(route, root) {
-    let state = route.params.get('state') || '';
-    let offset = 0;
-    const limit = 50;
-    const list = h('div');
-    let missing = false;
+    const runs = runList('/runs', {
+      showDag: true,
+      limit: 50,
+      empty: 'No runs yet.',
+      filters: { state: route.params.get('state') || '' },
+    });
     root.append(
-      h(
-        'div',
-        { class: 'page-head' },
-        h('div', null, h('h1', null, 'Runs'), h('div', { class: 'sub' }, 'Every DAG’s runs, newest first.')),
-        select(
-          [['', 'Any state'], ...RUN_STATES.map((x) => [x, x])],
-          state,
-          (v) => {
-            state = v;
-            offset = 0;
-            refreshPage();
-          },
-          'Run state',
-        ),
+      pageHead(
+        'Runs',
+        'Every DAG’s runs, newest first.',
+        runs.filter('state', 'Any state', RUN_STATES, 'Run state'),
       ),
-      card(null, null, list),
+      card(null, null, runs.list),
     );
-    return {
-      async refresh() {
-        if (missing) return;
-        let data;
-        try {
-          data = await get(`/runs${qs({ state, limit, offset })}`);
-        } catch (error) {
-          if (!missingEndpoint(error)) throw error;
-          missing = true;
-          list.replaceChildren(
-            h(
-              'div',
-              { class: 'not-available' },
-              'This server cannot list runs across DAGs: open a DAG’s Runs tab.',
-            ),
-          );
-          return;
-        }
-        const items = itemsOf(data, 'runs');
-        renderInto(list, [items, data.total, offset, canOperate()], () => [
-          table(
-            ['DAG', 'Run', 'Type', 'State', 'Logical date', 'Started', 'Ended', '#Duration', ''],
-            runsTable(items, { showDag: true, after: refreshPage }),
-            {
-              empty: 'No runs yet.',
-            },
-          ),
-          pager(data.total ?? items.length, limit, offset, (o) => {
-            offset = o;
-            refreshPage();
-          }),
-        ]);
-      },
-    };
+    return { refresh: runs.refresh };
   }
 
   function assetsPage(route, root) {
-    let selected = route.params.get('asset');
     const graphEl = h('div', { class: 'graph-wrap' });
+    const selection = panelSelection(graphEl, '.g-node.asset', (d, name) => d.asset === name);
     const list = h('div');
     root.append(
-      h(
-        'div',
-        { class: 'page-head' },
-        h(
-          'div',
-          null,
-          h('h1', null, 'Assets'),
-          h(
-            'div',
-            { class: 'sub' },
-            'Lineage: DAGs produce assets; assets trigger and feed DAGs. Each asset shows where it stands against its freshness contract.',
-          ),
-        ),
+      pageHead(
+        'Assets',
+        'Lineage: DAGs produce assets; assets trigger and feed DAGs. Each asset shows where it stands against its freshness contract.',
       ),
       card(
         'Lineage',
@@ -2569,17 +2392,7 @@
       card('All assets', null, list),
     );
 
-    function selectAsset(name) {
-      selected = name;
-      for (const g of graphEl.querySelectorAll('.g-node.asset'))
-        g.classList.toggle('selected', g.dataset.asset === name);
-      openAsset(name, {
-        onClose: () => {
-          selected = null;
-          for (const g of graphEl.querySelectorAll('.g-node.selected')) g.classList.remove('selected');
-        },
-      });
-    }
+    const selectAsset = (name) => selection.open(name, (onClose) => openAsset(name, { onClose }));
 
     function renderLineage(lineage, byName) {
       const nodes = lineage.nodes || [];
@@ -2622,7 +2435,7 @@
             textX: 20,
             title: n.name,
             subtitle: detail,
-            classes: ['asset', `f-${status || 'none'}`, selected === n.name && 'selected'],
+            classes: ['asset', `f-${status || 'none'}`],
             color: status ? `var(--fr-${status})` : null,
             label: `asset ${n.name}: ${status || 'no contract'}`,
             tooltip: `${n.name}\n${asset && asset.contractText ? asset.contractText : 'no freshness contract'}\nstatus: ${status || 'n/a'}`,
@@ -2633,16 +2446,15 @@
       });
     }
 
-    if (selected) setTimeout(() => selectAsset(selected), 0);
+    // #/assets?asset=<name> (an asset's link elsewhere): open that asset.
+    if (route.params.get('asset')) selectAsset(route.params.get('asset'));
 
     return {
       async refresh() {
-        const [lineage, assets] = await Promise.all([get('/assets/lineage'), get('/assets?limit=500')]);
-        const items = itemsOf(assets, 'assets');
+        const [lineage, { items }] = await Promise.all([get('/assets/lineage'), get('/assets?limit=500')]);
         const byName = new Map(items.map((a) => [a.name, a]));
-        renderInto(graphEl, [lineage, items.map((a) => a.lastEventAt), selected], () =>
-          renderLineage(lineage, byName),
-        );
+        renderInto(graphEl, [lineage, items.map((a) => a.lastEventAt)], () => renderLineage(lineage, byName));
+        selection.mark();
         renderInto(list, items, () =>
           table(
             ['Asset', 'Freshness', 'Contract', 'Produced by', 'Consumed by', 'Last event'],
@@ -2668,16 +2480,8 @@
                   f && f.partition ? h('div', { class: 'muted small' }, f.partition) : null,
                 ),
                 h('td', { class: 'small' }, a.contractText || h('span', { class: 'faint' }, 'none')),
-                h(
-                  'td',
-                  null,
-                  (a.producers || []).map((d) => h('div', null, h('a', { href: dagHref(d) }, d))),
-                ),
-                h(
-                  'td',
-                  null,
-                  (a.consumers || []).map((d) => h('div', null, h('a', { href: dagHref(d) }, d))),
-                ),
+                h('td', null, dagLinks(a.producers || [])),
+                h('td', null, dagLinks(a.consumers || [])),
                 h('td', null, when(a.lastEventAt)),
               );
             }),

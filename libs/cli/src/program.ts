@@ -1,11 +1,18 @@
 import { Command, CommanderError } from 'commander';
-import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './cli-error';
+import { commandContext } from './api-client';
+import { registerAssetsCommands } from './assets.command';
+import { registerBackfillCommands } from './backfill.command';
+import { CliError, EXIT_CODES_HELP, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './cli-error';
 import { explainCron, formatCronExplanation } from './cron-explain.command';
 import { formatDagsValidate, validateDagsFolder } from './dags-validate.command';
+import { registerDagsCommands } from './dags.command';
 import { runThreeCadencesDemo } from './demo.command';
+import { registerRunsCommands } from './runs.command';
 import { runMigrate, runServe } from './serve.command';
 import { runStandalone } from './standalone.command';
-import { describeSignedWebhook, signWebhookRequest } from './webhook.command';
+import { registerTasksCommands } from './tasks.command';
+import { registerTokensCommands } from './tokens.command';
+import { DEFAULT_API_URL, describeSignedWebhook, signWebhookRequest } from './webhook.command';
 
 export interface CliIO {
   stdout: (text: string) => void;
@@ -15,7 +22,15 @@ export interface CliIO {
   waitForStop?: () => Promise<void>;
   /** Whether stderr is a terminal (progress bars redraw in place). */
   interactive?: boolean;
+  /** How often commands that follow a run or a backfill ask the API (default 1s). */
+  pollIntervalMs?: number;
 }
+
+const ENVIRONMENT_HELP = [
+  'Environment:',
+  `  TRIBUTARY_URL    the API for commands that talk to it (default ${DEFAULT_API_URL}; or --url)`,
+  '  TRIBUTARY_TOKEN  the API token they send (or --token); `tributary tokens create` makes one',
+].join('\n');
 
 function waitForSignal(): Promise<void> {
   return new Promise((resolve) => {
@@ -42,7 +57,9 @@ export function buildProgram(io: CliIO = defaultIO): Command {
     .description('Tributary: a Kafka-native DAG orchestrator')
     .version(process.env.npm_package_version ?? '0.1.0')
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .addHelpText('after', `\n${ENVIRONMENT_HELP}\n\n${EXIT_CODES_HELP}`);
+  const ctx = commandContext(io);
 
   const cronCommand = program.command('cron').description('cron expression tools');
   cronCommand
@@ -64,7 +81,10 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       print(options.json ? JSON.stringify(explanation) : formatCronExplanation(explanation));
     });
 
-  const dagsCommand = program.command('dags').description('DAG bundles');
+  const dagsCommand = program
+    .command('dags')
+    .description('DAGs: list, show, pause, unpause (through the API); validate a bundle folder');
+  registerDagsCommands(dagsCommand, ctx);
   dagsCommand
     .command('validate')
     .description('load a folder of DAG files and report every problem in every DAG')
@@ -75,6 +95,12 @@ export function buildProgram(io: CliIO = defaultIO): Command {
       print(options.json ? JSON.stringify(result) : formatDagsValidate(result));
       if (result.problems.length > 0) throw new CliError('', EXIT_USAGE);
     });
+
+  registerRunsCommands(program, ctx);
+  registerTasksCommands(program, ctx);
+  registerBackfillCommands(program, ctx);
+  registerAssetsCommands(program, ctx);
+  registerTokensCommands(program, ctx);
 
   program
     .command('standalone')
