@@ -121,6 +121,13 @@ describe('API auth (standalone)', () => {
     });
   });
 
+  it('answers an unknown route with a JSON error that has a code too', async () => {
+    expect(await call('GET', '/api/v1/no-such-thing', undefined, o.adminToken)).toMatchObject({
+      status: 404,
+      body: { statusCode: 404, code: 'not_found' },
+    });
+  });
+
   it('validates token requests field by field', async () => {
     const answer = await call('POST', '/api/v1/tokens', { role: 'root', extra: 1 }, o.adminToken);
     expect(answer).toMatchObject({ status: 400, body: { code: 'validation_failed' } });

@@ -52,10 +52,11 @@ export class ApiExceptionFilter implements ExceptionFilter {
         fields: { body: [`body must be a JSON object; the JSON parser refused it: ${exception.message}`] },
       });
     } else if (exception instanceof HttpException) {
+      const status = exception.getStatus();
       const body = exception.getResponse();
-      response
-        .status(exception.getStatus())
-        .json(typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body);
+      const json = typeof body === 'string' ? { statusCode: status, message: body } : (body as object);
+      // Nest's own errors (an unknown route, a refused JSON body) carry no code: every answer has one.
+      response.status(status).json({ code: STATUS_CODES[status] ?? `http_${status}`, ...json });
     } else if (exception instanceof NotFoundError) {
       response.status(404).json({ statusCode: 404, code: 'not_found', message: exception.message });
     } else if (exception instanceof IllegalTransitionError) {
@@ -76,6 +77,19 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
   }
 }
+
+const STATUS_CODES: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+  503: 'unavailable',
+};
 
 /**
  * The JSON parser refused the body (Nest turns its SyntaxError into a bare 400). With

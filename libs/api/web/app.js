@@ -2034,8 +2034,9 @@
     });
     const reverse = h('input', { type: 'checkbox', name: 'reverse' });
     const request = (dryRun) => ({
-      from: `${from.value}T00:00:00Z`,
-      to: `${to.value}T23:59:59Z`,
+      // Plain days: the API reads them in the DAG's timezone, as the CLI's --from/--to are.
+      from: from.value,
+      to: to.value,
       reprocess: reprocess.value,
       maxActiveRuns: Number(maxActive.value),
       reverse: reverse.checked,
@@ -2080,7 +2081,7 @@
       root.append(
         card(
           'New backfill',
-          h('span', { class: 'muted small' }, 'dates in UTC, both ends included'),
+          h('span', { class: 'muted small' }, 'days in the DAG’s timezone, both ends included'),
           h(
             'form',
             {
