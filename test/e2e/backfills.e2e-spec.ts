@@ -485,7 +485,7 @@ describe('backfills /api/v1 (standalone)', () => {
     });
   });
 
-  it('cancels mid-way: finished and running runs untouched, nothing more requested, queued runs stopped', async () => {
+  it('cancels mid-way: finished and running runs untouched, nothing more requested, its queued runs stopped', async () => {
     backfillControl.hold.add('bf_gated');
     const created = await create('bf_gated', { from: '2026-04-11', to: '2026-04-20', maxActiveRuns: 2 });
     expect(created.status).toBe(201);
@@ -524,18 +524,14 @@ describe('backfills /api/v1 (standalone)', () => {
       id,
       state: 'cancelled',
       completedAt: null,
-      progress: { total: 10, done: 1, failed: 1, running: 2, queued: 0, skipped: 0, cancelled: 6 },
+      progress: { total: 10, done: 1, failed: 0, running: 2, queued: 1, skipped: 0, cancelled: 6 },
     });
     expect(cancelled.body.cancelledAt).not.toBeNull();
 
     expect(await runOn(o, 'bf_gated', '2026-04-15')).toBeUndefined(); // created by the backfill, never started: removed
-    const stopped = (await runOn(o, 'bf_gated', '2026-04-11'))!;
-    expect(stopped.state).toBe('failed'); // the rerun never started
-    expect(
-      (await o.db.manager.query(`SELECT state FROM task_instances WHERE run_pk = $1`, [stopped.id])).map(
-        (t: { state: string }) => t.state,
-      ),
-    ).toEqual(['skipped']);
+    // The operator's own rerun is theirs, not the backfill's: cancelling the backfill leaves it queued.
+    const operatorRerun = (await runOn(o, 'bf_gated', '2026-04-11'))!;
+    expect(operatorRerun.state).toBe('queued');
     expect(await runOn(o, 'bf_gated', '2026-04-12')).toEqual(finished);
     expect((await runOn(o, 'bf_gated', '2026-04-13'))?.state).toBe('running');
     expect((await runOn(o, 'bf_gated', '2026-04-14'))?.state).toBe('running');
@@ -559,10 +555,10 @@ describe('backfills /api/v1 (standalone)', () => {
     expect(final.body).toMatchObject({
       state: 'cancelled',
       completedAt: null,
-      progress: { total: 10, done: 3, failed: 1, running: 0, queued: 0, skipped: 0, cancelled: 6 },
+      progress: { total: 10, done: 4, failed: 0, running: 0, queued: 0, skipped: 0, cancelled: 6 },
     });
     expect(final.body.dates.map((d: { logicalDate: string; state: string }) => d.state)).toEqual([
-      'failed',
+      'done', // the operator's rerun went on
       'done',
       'done',
       'done',
@@ -595,7 +591,7 @@ describe('backfills /api/v1 (standalone)', () => {
     expect(
       gated.body.items.map((b: { state: string; progress: { done: number } }) => [b.state, b.progress.done]),
     ).toEqual([
-      ['cancelled', 3],
+      ['cancelled', 4],
       ['completed', 10],
     ]);
     expect(gated.body.items[0].dates).toBeUndefined();

@@ -452,7 +452,7 @@ describe('REST API /api/v1 operations: DAGs, runs, task instances (standalone)',
           statusCode: 409,
           code: 'illegal_transition',
           message:
-            "cannot clear task 'transform': its task instance is running on an executor; wait for it to finish (or mark it failed) and clear it then",
+            "cannot clear task 'transform': its task instance is running on an executor; wait for it to finish and clear it then",
         },
       });
       expect(

@@ -34,7 +34,7 @@ const FAILED: ReadonlySet<TaskInstanceState> = new Set(['failed', 'upstream_fail
 
 /**
  * A clear was asked for a TI that an executor holds (queued or running): clearing it would
- * start a second copy next to the first. Wait for it to finish, or mark it failed first.
+ * start a second copy next to the first. Wait for it to finish.
  */
 export class ClearRefusedError extends IllegalTransitionError {
   constructor(
@@ -44,7 +44,7 @@ export class ClearRefusedError extends IllegalTransitionError {
     super('task instance', state, 'clear', Object.keys(TASK_INSTANCE_TRANSITIONS[state]));
     this.message =
       `cannot clear task '${taskId}': its task instance is ${state} on an executor; ` +
-      `wait for it to finish (or mark it failed) and clear it then`;
+      `wait for it to finish and clear it then`;
   }
 }
 

@@ -27,6 +27,7 @@ import {
   parseDateInput,
   planBackfill,
   runScheduleForDag,
+  MAX_BACKFILL_DATES,
   parseRangeEnd,
 } from '@tributary/domain';
 import {
@@ -198,7 +199,21 @@ export class BackfillService {
         backfillWindowMs: def.backfillWindow !== undefined ? durationMs(def.backfillWindow) : undefined,
         reverse,
         dagId,
+        // One past the limit: enough to refuse the range without planning all of it.
+        maxRuns: MAX_BACKFILL_DATES + 1,
       });
+      if (runs.length > MAX_BACKFILL_DATES) {
+        throw new BackfillRequestError(
+          400,
+          'backfill_empty',
+          backfillPlanProblem(
+            dagId,
+            runs.map(() => ({ action: 'create' as const })),
+            { from, to },
+            reprocess,
+          )!,
+        );
+      }
       const plan = planBackfill(runs, await existingRuns(em, dagId, runs), reprocess);
       if (request.dryRun) {
         return {
@@ -341,8 +356,10 @@ export class BackfillService {
       ]);
       const stopped = await queryRows<{ id: string }>(
         em,
-        `UPDATE dag_runs SET state = 'failed', ended_at = $3
-         WHERE dag_id = $2 AND backfill_id = $1 AND state = 'queued' RETURNING id`,
+        // Only the reruns this backfill asked for: an operator's own rerun of a run it once tagged goes on.
+        `UPDATE dag_runs r SET state = 'failed', ended_at = $3 FROM backfill_dates d
+         WHERE r.dag_id = $2 AND r.backfill_id = $1 AND r.state = 'queued'
+           AND d.backfill_id = $1 AND d.run_id = r.run_id AND d.action = 'rerun' RETURNING r.id`,
         [id, dagId, now],
       );
       await em.query(

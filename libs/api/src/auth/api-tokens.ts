@@ -65,7 +65,7 @@ export async function createApiToken(
   const name = request.name ?? `${request.role} token ${tokenId}`;
   await em.query(
     `INSERT INTO api_tokens (token_id, token_hash, name, role, created_at, created_by)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (token_hash) DO NOTHING`,
     [tokenId, hashApiToken(token), name, request.role, now, request.createdBy ?? null],
   );
   return {
@@ -97,10 +97,8 @@ export async function ensureFirstAdminToken(db: Database, now: Date): Promise<st
 export async function seedAdminToken(db: Database, secret: string, now: Date): Promise<void> {
   const problem = apiTokenProblem(secret);
   if (problem) throw new Error(`TRIBUTARY_ADMIN_TOKEN: ${problem}`);
-  await db.transaction(async (em) => {
-    const [found] = await em.query(`SELECT 1 FROM api_tokens WHERE token_hash = $1`, [hashApiToken(secret)]);
-    if (!found) await createApiToken(em, { role: 'admin', name: 'TRIBUTARY_ADMIN_TOKEN', secret }, now);
-  });
+  // Two api replicas may start at once: the second insert of the same hash changes nothing.
+  await createApiToken(db.manager, { role: 'admin', name: 'TRIBUTARY_ADMIN_TOKEN', secret }, now);
 }
 
 /** The principal a presented token stands for, or null when it is unknown or revoked. */

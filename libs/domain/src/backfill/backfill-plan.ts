@@ -114,8 +114,8 @@ export function backfillPlanProblem(
   }
   if (plan.length > MAX_BACKFILL_DATES) {
     return (
-      `DAG '${dagId}': the range from ${span} holds ${plan.length} logical dates, more than the ` +
-      `${MAX_BACKFILL_DATES} one backfill may hold; split it into smaller ranges`
+      `DAG '${dagId}': the range from ${span} holds more than the ${MAX_BACKFILL_DATES} logical ` +
+      `dates one backfill may hold; split it into smaller ranges`
     );
   }
   if (plan.every((d) => d.action === 'skip')) {

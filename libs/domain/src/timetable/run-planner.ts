@@ -129,6 +129,11 @@ export interface BackfillRequest {
   /** Newest logical date first. */
   reverse?: boolean;
   dagId?: string;
+  /**
+   * Stop after this many runs: a range of years on a minutely DAG is millions of intervals, and
+   * the caller refuses more than it can hold anyway.
+   */
+  maxRuns?: number;
 }
 
 /**
@@ -163,6 +168,7 @@ export function backfillRuns(schedule: RunSchedule, request: BackfillRequest): P
   const runs: PlannedRun[] = [];
   let run = firstIntervalOnOrAfter(timetable, from);
   while (run && run.logicalDate.getTime() <= lastLogical && run.runAfter.getTime() <= request.now.getTime()) {
+    if (request.maxRuns !== undefined && runs.length >= request.maxRuns) break;
     runs.push(run);
     run = intervalStartingAt(timetable, run.dataInterval.end);
   }

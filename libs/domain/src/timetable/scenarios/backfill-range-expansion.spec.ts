@@ -34,6 +34,18 @@ function backfillError(schedule: RunSchedule, req: BackfillRequest): BackfillRan
 }
 
 describe('scenario: backfill range expansion', () => {
+  it('stops after maxRuns: a huge range is refused without being planned whole', () => {
+    const runs = backfillRuns(
+      SCHEDULE,
+      request('2026-04-13T00:00:00Z', '2026-04-25T00:00:00Z', { maxRuns: 3 }),
+    );
+    expect(logical(runs)).toEqual([
+      '2026-04-13T02:00:00.000Z',
+      '2026-04-14T02:00:00.000Z',
+      '2026-04-15T02:00:00.000Z',
+    ]);
+  });
+
   it('a range inside the window becomes one run per logical date in [from, to], oldest first', () => {
     const runs = backfillRuns(SCHEDULE, request('2026-04-20T00:00:00Z', '2026-04-23T00:00:00Z'));
     expect(logical(runs)).toEqual([
