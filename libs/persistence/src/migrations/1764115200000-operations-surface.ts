@@ -64,9 +64,14 @@ export class OperationsSurface1764115200000 implements MigrationInterface {
     await q.query(
       `CREATE INDEX dag_runs_backfill_idx ON dag_runs (backfill_id) WHERE backfill_id IS NOT NULL`,
     );
+    // Run lists, the grid and each DAG's latest run read runs newest first (the UI polls them).
+    await q.query(`CREATE INDEX dag_runs_dag_newest_idx ON dag_runs (dag_id, logical_date DESC, id DESC)`);
+    await q.query(`CREATE INDEX dag_runs_newest_idx ON dag_runs (logical_date DESC, id DESC)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX dag_runs_newest_idx`);
+    await q.query(`DROP INDEX dag_runs_dag_newest_idx`);
     await q.query(`DROP INDEX dag_runs_backfill_idx`);
     await q.query(`DROP TABLE backfill_dates`);
     await q.query(`DROP TABLE backfills`);
