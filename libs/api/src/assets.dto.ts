@@ -1,6 +1,5 @@
 // Decorators below need the metadata polyfill even when this library is imported first.
 import 'reflect-metadata';
-import { BadRequestException } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import {
   IsIn,
@@ -25,6 +24,7 @@ import {
   timezoneProblem,
 } from '@tributary/domain';
 import { ALERT_KINDS } from '@tributary/messaging';
+import { validationFailed } from './http-errors';
 import { PageQuery } from './pagination';
 
 /** Field name → what is wrong with it and how to fix it (the `fields` of a 400). */
@@ -246,17 +246,6 @@ function fieldErrors(errors: ValidationError[], prefix = ''): FieldErrors {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The same 400 the global validation pipe answers with. */
-export function validationFailed(fields: FieldErrors): BadRequestException {
-  return new BadRequestException({
-    statusCode: 400,
-    error: 'Bad Request',
-    code: 'validation_failed',
-    message: 'the request is invalid; fix the fields listed',
-    fields,
-  });
 }
 
 function throwIfAny(fields: FieldErrors): void {

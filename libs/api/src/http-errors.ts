@@ -11,6 +11,17 @@ import { BackfillRangeError, BackfillRequestError, IllegalTransitionError } from
 import { Observable, throwError } from 'rxjs';
 import { NotFoundError } from '@tributary/coordinator';
 
+/** The one 400 for invalid input: every field at fault with what is wrong with it. */
+export function validationFailed(fields: Record<string, string[]>): BadRequestException {
+  return new BadRequestException({
+    statusCode: 400,
+    error: 'Bad Request',
+    code: 'validation_failed',
+    message: 'the request is invalid; fix the fields listed',
+    fields,
+  });
+}
+
 /** Bodies and queries are validated: unknown fields and bad values are a 400 that lists every field. */
 export function validationPipe(): ValidationPipe {
   return new ValidationPipe({
@@ -18,18 +29,14 @@ export function validationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     exceptionFactory: (errors: ValidationError[]) =>
-      new BadRequestException({
-        statusCode: 400,
-        error: 'Bad Request',
-        code: 'validation_failed',
-        message: 'the request is invalid; fix the fields listed',
-        fields: Object.fromEntries(
+      validationFailed(
+        Object.fromEntries(
           errors.map((e) => [
             e.property,
             Object.values(e.constraints ?? { invalid: `${e.property} is invalid` }),
           ]),
         ),
-      }),
+      ),
   });
 }
 
@@ -44,13 +51,11 @@ export class ApiExceptionFilter implements ExceptionFilter {
       .getResponse<{ status(code: number): { json(body: unknown): void } }>();
     const request = host.switchToHttp().getRequest<{ rawBody?: unknown; body?: unknown }>();
     if (exception instanceof HttpException && isUnparsableJsonBody(exception, request)) {
-      response.status(400).json({
-        statusCode: 400,
-        error: 'Bad Request',
-        code: 'validation_failed',
-        message: 'the request is invalid; fix the fields listed',
-        fields: { body: [`body must be a JSON object; the JSON parser refused it: ${exception.message}`] },
-      });
+      response.status(400).json(
+        validationFailed({
+          body: [`body must be a JSON object; the JSON parser refused it: ${exception.message}`],
+        }).getResponse(),
+      );
     } else if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();
@@ -65,6 +70,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
       response
         .status(400)
         .json({ statusCode: 400, code: 'backfill_outside_window', message: exception.message });
+    } else if (exception instanceof BackfillRequestError && exception.fields) {
+      response.status(400).json(validationFailed(exception.fields).getResponse());
     } else if (exception instanceof BackfillRequestError) {
       const { status, code, message, fields } = exception;
       response.status(status).json({ statusCode: status, code, message, ...(fields ? { fields } : {}) });

@@ -473,12 +473,8 @@ function readRange(request: BackfillCreateRequest, timezone: string): { from: Da
     fields.to = [`to (${formatUtc(to.getTime())}) is before from (${formatUtc(from.getTime())}); swap them`];
   }
   if (!from || !to || Object.keys(fields).length > 0) {
-    throw new BackfillRequestError(
-      400,
-      'validation_failed',
-      'the request is invalid; fix the fields listed',
-      fields,
-    );
+    // The API answers these fields as its usual validation_failed 400.
+    throw new BackfillRequestError(400, 'validation_failed', 'the backfill range is invalid', fields);
   }
   return { from, to };
 }

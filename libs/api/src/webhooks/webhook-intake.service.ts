@@ -3,6 +3,7 @@ import { DagDefinition } from '@tributary/domain';
 import { Database } from '@tributary/persistence';
 import { CLOCK, Clock, DATABASE } from '@tributary/runtime';
 import { SchedulerService } from '@tributary/scheduler';
+import { validationFailed } from '../http-errors';
 import {
   DELIVERY_HEADER,
   SIGNATURE_HEADER,
@@ -81,7 +82,7 @@ export class WebhookIntake {
     const conf = parseConf(delivery.rawBody);
     const deliveryId = delivery.deliveryId?.trim();
     if (deliveryId !== undefined && (deliveryId.length === 0 || deliveryId.length > MAX_DELIVERY_ID_LENGTH)) {
-      throw invalidFields({
+      throw validationFailed({
         [DELIVERY_HEADER]: [`${DELIVERY_HEADER} must be 1 to ${MAX_DELIVERY_ID_LENGTH} characters`],
       });
     }
@@ -137,7 +138,7 @@ function parseConf(rawBody: Buffer): Record<string, unknown> {
   try {
     value = JSON.parse(rawBody.toString('utf8'));
   } catch {
-    throw invalidFields({
+    throw validationFailed({
       body: [
         `body must be a JSON object, e.g. {"orderId": 42}; it is ${rawBody.length === 0 ? 'empty' : 'not valid JSON'}`,
       ],
@@ -145,25 +146,11 @@ function parseConf(rawBody: Buffer): Record<string, unknown> {
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
-    throw invalidFields({ body: [`body must be a JSON object, e.g. {"orderId": 42}; it is ${kind}`] });
+    throw validationFailed({ body: [`body must be a JSON object, e.g. {"orderId": 42}; it is ${kind}`] });
   }
   return value as Record<string, unknown>;
 }
 
 function rejection(status: number, code: string, message: string): HttpException {
   return new HttpException({ statusCode: status, code, message }, status);
-}
-
-/** The same shape as the validation pipe's 400 (see http-errors.ts). */
-function invalidFields(fields: Record<string, string[]>): HttpException {
-  return new HttpException(
-    {
-      statusCode: 400,
-      error: 'Bad Request',
-      code: 'validation_failed',
-      message: 'the request is invalid; fix the fields listed',
-      fields,
-    },
-    400,
-  );
 }
