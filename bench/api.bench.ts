@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { StandaloneOrchestrator } from '@tributary/standalone';
 import { machineInfo } from './machine';
-import { LocalInfra, intEnv, localInfra, log, stats, table } from './support';
+import { LocalInfra, intEnv, localInfra, log, stats, table, writeBenchResult } from './support';
 
 const RUNS = intEnv('BENCH_API_RUNS', 300);
 const REQUESTS = intEnv('BENCH_API_REQUESTS', 2000);
@@ -178,17 +178,8 @@ async function main(): Promise<void> {
         ]),
       ]),
     );
-    const file = path.join(
-      __dirname,
-      '..',
-      '..',
-      'bench',
-      'results',
-      `api-${result.date.replace(/[:.]/g, '-')}.json`,
-    );
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
-    console.log(`written to ${path.relative(process.cwd(), file)}`);
+    const file = await writeBenchResult('api', result);
+    console.log(`written to ${file}`);
   } finally {
     await o.stop();
     await fs.rm(dir, { recursive: true, force: true });

@@ -21,7 +21,7 @@
  * database, topics and processes.
  */
 import { randomBytes, randomUUID } from 'crypto';
-import { existsSync, promises as fs } from 'fs';
+import { existsSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
@@ -45,6 +45,7 @@ import {
   table,
   waitUntilBefore,
   withChildren,
+  writeBenchResult,
 } from './support';
 
 const RUNS = intEnv('BENCH_RUNS', 50);
@@ -1050,15 +1051,8 @@ async function main(): Promise<void> {
       if (s) unitRows.push([name, fmt(s.p50, 2), fmt(s.p99, 2), fmt(s.mean, 2)]);
     console.log(table(unitRows));
 
-    const file = path.join(
-      REPO_ROOT,
-      'bench',
-      'results',
-      `distributed-${result.date.replace(/[:.]/g, '-')}.json`,
-    );
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
-    console.log(`\nwritten to ${path.relative(process.cwd(), file)} (${result.wallSeconds} s in all)`);
+    const file = await writeBenchResult('distributed', result);
+    console.log(`\nwritten to ${file} (${result.wallSeconds} s in all)`);
   } finally {
     if (!interrupted) {
       log('stopping services and infrastructure');

@@ -10,6 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { StandaloneOrchestrator } from '@tributary/standalone';
 import { machineInfo } from './machine';
+import { writeBenchResult } from './support';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 50);
 const TASKS = Number(process.env.BENCH_TASKS ?? 20);
@@ -111,17 +112,8 @@ async function main(): Promise<void> {
     console.log(
       `task-to-task latency over ${result.latency.hops} hops: p50 ${result.latency.p50Ms} ms, p99 ${result.latency.p99Ms} ms`,
     );
-    const file = path.join(
-      __dirname,
-      '..',
-      '..',
-      'bench',
-      'results',
-      `standalone-${result.date.replace(/[:.]/g, '-')}.json`,
-    );
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
-    console.log(`written to ${path.relative(process.cwd(), file)}`);
+    const file = await writeBenchResult('standalone', result);
+    console.log(`written to ${file}`);
   } finally {
     await o.stop();
     await fs.rm(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@
  * /proc and the service processes they start. Each bench keeps its own measurements.
  */
 import { ChildProcess, spawn } from 'child_process';
-import { readFileSync, readdirSync } from 'fs';
+import { promises as fsPromises, readFileSync, readdirSync } from 'fs';
 import * as path from 'path';
 import { runNodeScript, waitForReadyLine } from '../test/support/child-process';
 
@@ -90,6 +90,14 @@ export function stats(
     p99: round(percentile(sorted, 99)),
     max: round(sorted[sorted.length - 1]),
   };
+}
+
+/** Writes a bench's result as bench/results/<name>-<date>.json; returns the file's path relative to the cwd. */
+export async function writeBenchResult(name: string, result: { date: string }): Promise<string> {
+  const file = path.join(REPO_ROOT, 'bench', 'results', `${name}-${result.date.replace(/[:.]/g, '-')}.json`);
+  await fsPromises.mkdir(path.dirname(file), { recursive: true });
+  await fsPromises.writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+  return path.relative(process.cwd(), file);
 }
 
 /** A plain-text table; the first row is the header. */

@@ -47,6 +47,7 @@ import {
   table,
   waitUntilBefore,
   withChildren,
+  writeBenchResult,
 } from './support';
 
 const RUNS = intEnv('BENCH_TRIG_RUNS', 100);
@@ -1004,15 +1005,8 @@ async function main(): Promise<void> {
         }
       }
     }
-    const file = path.join(
-      REPO_ROOT,
-      'bench',
-      'results',
-      `triggerer-${result.date.replace(/[:.]/g, '-')}.json`,
-    );
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
-    console.log(`\nwritten to ${path.relative(process.cwd(), file)} (${result.wallSeconds} s in all)`);
+    const file = await writeBenchResult('triggerer', result);
+    console.log(`\nwritten to ${file} (${result.wallSeconds} s in all)`);
     if (families.some((r) => r.error)) process.exitCode = 1;
   } finally {
     if (!interrupted) {
